@@ -1,0 +1,491 @@
+//! Matching one decoded event against the rule tree (rules.md §5): the node
+//! check, the children walk, and the stateful searches over earlier events.
+
+use super::ip::list_contains;
+use super::lists::CdbList;
+use super::lists::Lookup;
+use super::model::{CompiledRule, ListField, Rule, SameKey};
+use super::tree::{RuleTree, Search};
+use crate::decoder::DecoderMatch;
+use crate::event::{Event, StaticField};
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+/// The session clock at the time of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Now {
+    /// Seconds (any epoch; only differences matter for timeframes).
+    pub epoch_secs: i64,
+    /// Local time of day in minutes, for `<time>`.
+    pub minute_of_day: u16,
+    /// Local weekday, 0 = Sunday, for `<weekday>`.
+    pub weekday: u8,
+}
+
+/// An event kept for the stateful rules of later events.
+#[derive(Debug)]
+pub struct StoredEvent {
+    pub time: i64,
+    /// The level of the stateful rule that last counted it (rules.md §5.6.1).
+    pub matched: Cell<u32>,
+    pub event: Event,
+    pub decoder_kind: String,
+}
+
+/// Capacity of the global previous-events list (`<memory_size>`, R5.4).
+const GLOBAL_CAPACITY: usize = 8192;
+
+/// The mutable part of a session (rules.md §5.5).
+#[derive(Debug, Default)]
+pub struct MatchState {
+    pub lists: Vec<VecDeque<Rc<StoredEvent>>>,
+    pub global: VecDeque<Rc<StoredEvent>>,
+    pub firedtimes: Vec<u32>,
+    pub ignore_since: Vec<Option<i64>>,
+    pub fts: HashSet<String>,
+    pub diff: HashMap<(String, u32), String>,
+}
+
+impl MatchState {
+    pub fn new(tree: &RuleTree) -> MatchState {
+        MatchState {
+            lists: vec![VecDeque::new(); tree.list_count],
+            global: VecDeque::new(),
+            firedtimes: vec![0; tree.rules.len()],
+            ignore_since: vec![None; tree.rules.len()],
+            fts: HashSet::new(),
+            diff: HashMap::new(),
+        }
+    }
+}
+
+/// Per-event context while walking the tree.
+pub struct EventCtx<'a> {
+    pub event: &'a Event,
+    pub decoder: Option<&'a DecoderMatch>,
+    pub now: Now,
+    /// The current event's `matched` mark, set by a successful search.
+    pub matched: u32,
+    pub previous_output: Vec<String>,
+}
+
+/// What the matching pass found for one event.
+pub struct RuleOutcome {
+    pub rule: usize,
+    pub firedtimes: u32,
+    pub stored: bool,
+    pub alert: bool,
+    pub previous_output: Vec<String>,
+}
+
+pub(crate) struct Matcher<'r> {
+    pub tree: &'r RuleTree,
+    pub lists: &'r [CdbList],
+    pub max_timeframe: i64,
+}
+
+impl Matcher<'_> {
+    /// rules.md §5.2 + §5.4 for one event.
+    pub fn run(&self, state: &mut MatchState, ctx: &mut EventCtx) -> Option<RuleOutcome> {
+        let kind = ctx
+            .decoder
+            .map_or("syslog", |d| d.kind.as_str())
+            .to_string();
+        let mut found = None;
+        for &n in &self.tree.top {
+            let r = &self.tree.rules[self.tree.nodes[n].rule];
+            if r.category != kind {
+                continue;
+            }
+            if let Some(rule) = self.check_node(n, state, ctx) {
+                found = Some(rule);
+                break;
+            }
+        }
+        let rule_idx = found?;
+        let rule = &self.tree.rules[rule_idx];
+        let firedtimes = state.firedtimes[rule_idx];
+        let mut out = RuleOutcome {
+            rule: rule_idx,
+            firedtimes,
+            stored: false,
+            alert: false,
+            previous_output: std::mem::take(&mut ctx.previous_output),
+        };
+        // R5.4 step 2: level 0 stops here.
+        if rule.level == 0 {
+            return Some(out);
+        }
+        // Step 3: the ignore attribute.
+        if rule.ignore_time > 0 {
+            match state.ignore_since[rule_idx] {
+                None => state.ignore_since[rule_idx] = Some(ctx.now.epoch_secs),
+                Some(t) if ctx.now.epoch_secs - t < i64::from(rule.ignore_time) => {
+                    return Some(out)
+                }
+                Some(_) => state.ignore_since[rule_idx] = None,
+            }
+        }
+        // Step 5: store.
+        let stored = Rc::new(StoredEvent {
+            time: ctx.now.epoch_secs,
+            matched: Cell::new(ctx.matched),
+            event: ctx.event.clone(),
+            decoder_kind: kind,
+        });
+        let cutoff = ctx.now.epoch_secs - self.max_timeframe;
+        let push = |list: &mut VecDeque<Rc<StoredEvent>>| {
+            while list.front().is_some_and(|e| e.time < cutoff) {
+                list.pop_front();
+            }
+            list.push_back(stored.clone());
+        };
+        if let Some(l) = self.tree.prev_list[rule_idx] {
+            push(&mut state.lists[l]);
+        } else {
+            for &l in &self.tree.feeds[rule_idx] {
+                push(&mut state.lists[l]);
+            }
+        }
+        state.global.push_back(stored.clone());
+        if state.global.len() > GLOBAL_CAPACITY {
+            state.global.pop_front();
+        }
+        out.stored = true;
+        // Step 6 / R8.7.5.
+        out.alert = rule.level >= 3 && !rule.options.no_log;
+        Some(out)
+    }
+
+    /// rules.md §5.3.
+    fn check_node(&self, node: usize, state: &mut MatchState, ctx: &mut EventCtx) -> Option<usize> {
+        let ri = self.tree.nodes[node].rule;
+        let rule = &self.tree.rules[ri];
+        if !self.conditions(ri, rule, state, ctx) {
+            return None;
+        }
+        for &child in &self.tree.nodes[node].children {
+            if let Some(r) = self.check_node(child, state, ctx) {
+                return Some(r);
+            }
+        }
+        if rule.noalert {
+            return None;
+        }
+        state.firedtimes[ri] += 1;
+        Some(ri)
+    }
+
+    fn conditions(
+        &self,
+        ri: usize,
+        rule: &Rule,
+        state: &mut MatchState,
+        ctx: &mut EventCtx,
+    ) -> bool {
+        let ev = ctx.event;
+        let st = |f| ev.get_static(f);
+        if let Some((_, id)) = &rule.decoded_as {
+            if ctx.decoder.map(|d| d.id) != Some(*id) {
+                return false;
+            }
+        }
+        let checks = [
+            (&rule.program_name, ev.pre.program_name.as_deref()),
+            (&rule.id_cond, st(StaticField::Id)),
+            (&rule.system_name, st(StaticField::SystemName)),
+            (&rule.protocol, st(StaticField::Protocol)),
+            (&rule.match_, Some(ev.pre.log.as_str())),
+            (&rule.regex, Some(ev.pre.log.as_str())),
+            (&rule.action, st(StaticField::Action)),
+            (&rule.url, st(StaticField::Url)),
+            (&rule.location, Some(ev.pre.location.as_str())),
+        ];
+        for (cond, value) in checks {
+            if let Some(c) = cond {
+                if !c.test(value) {
+                    return false;
+                }
+            }
+        }
+        for f in &rule.fields {
+            if !f.cond.test(ev.get_dynamic(&f.name)) {
+                return false;
+            }
+        }
+        // P group.
+        for (cond, field) in [
+            (&rule.srcip, StaticField::SrcIp),
+            (&rule.dstip, StaticField::DstIp),
+        ] {
+            if let Some(c) = cond {
+                match st(field) {
+                    None => return false,
+                    Some(v) => {
+                        if list_contains(&c.entries, v) == c.negate {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        for (cond, field) in [
+            (&rule.srcport, StaticField::SrcPort),
+            (&rule.dstport, StaticField::DstPort),
+        ] {
+            if let Some(c) = cond {
+                if !c.test(st(field)) {
+                    return false;
+                }
+            }
+        }
+        // X group.
+        if let Some(cr) = rule.compiled_rule {
+            if !compiled_rule(cr, ev) {
+                return false;
+            }
+        }
+        if let Some(c) = &rule.user {
+            let user = st(StaticField::DstUser).or(st(StaticField::SrcUser));
+            if !c.test(user) {
+                return false;
+            }
+        }
+        // GeoIP fields only exist in GeoIP builds (rules.md §3.1).
+        if rule.srcgeoip.is_some() || rule.dstgeoip.is_some() {
+            return false;
+        }
+        if rule.maxsize > 0 && ev.pre.log.len() < rule.maxsize as usize {
+            return false;
+        }
+        if let Some(t) = &rule.time {
+            if !t.matches(ctx.now.minute_of_day) {
+                return false;
+            }
+        }
+        if let Some(w) = rule.weekday {
+            if w & (1 << (ctx.now.weekday % 7)) == 0 {
+                return false;
+            }
+        }
+        for (cond, value) in [
+            (&rule.data, st(StaticField::Data)),
+            (&rule.extra_data, st(StaticField::ExtraData)),
+            (&rule.hostname, Some(ev.pre.hostname.as_str())),
+            (&rule.status, st(StaticField::Status)),
+        ] {
+            if let Some(c) = cond {
+                if !c.test(value) {
+                    return false;
+                }
+            }
+        }
+        if rule.check_diff {
+            // R3.13.1: the first event stores and does not match; later
+            // events match only when log differs.
+            let key = (ev.pre.hostname.clone(), rule.id);
+            let changed = match state.diff.get(&key) {
+                None => false,
+                Some(prev) => *prev != ev.pre.log,
+            };
+            state.diff.insert(key, ev.pre.log.clone());
+            if !changed {
+                return false;
+            }
+        }
+        if rule.if_fts {
+            let key = format!(
+                "{}\u{0}{}",
+                ctx.decoder.map_or("", |d| d.name.as_str()),
+                ev.pre.log
+            );
+            if !state.fts.insert(key) {
+                return false;
+            }
+        }
+        for l in &rule.lists {
+            if !self.list_check(l, ev) {
+                return false;
+            }
+        }
+        if rule.context && !rule.check_diff && !self.stateful(ri, rule, state, ctx) {
+            return false;
+        }
+        true
+    }
+
+    fn list_check(&self, l: &super::model::ListCond, ev: &Event) -> bool {
+        let value = match &l.field {
+            ListField::Static(f) => ev.get_static(*f),
+            ListField::User => ev
+                .get_static(StaticField::SrcUser)
+                .or(ev.get_static(StaticField::DstUser)),
+            ListField::Hostname => Some(ev.pre.hostname.as_str()),
+            ListField::ProgramName => ev.pre.program_name.as_deref(),
+            ListField::Dynamic(n) => ev.get_dynamic(n),
+        };
+        let Some(value) = value else { return false };
+        let Some(list) = self.lists.get(l.list) else {
+            return false;
+        };
+        let check = |v: &str| {
+            l.check_value
+                .as_ref()
+                .is_some_and(|p| p.is_match(v.as_bytes()))
+        };
+        match l.lookup {
+            Lookup::MatchKey => list.get(value).is_some(),
+            Lookup::NotMatchKey => list.get(value).is_none(),
+            Lookup::MatchKeyValue => list.get(value).is_some_and(check),
+            Lookup::AddressMatchKey => list.find_address(value).is_some(),
+            Lookup::NotAddressMatchKey => list.find_address(value).is_none(),
+            // R7.3.3: inverted in the reference; reproduced as-is.
+            Lookup::AddressMatchKeyValue => match list.find_address(value) {
+                None => true,
+                Some(v) => !check(v),
+            },
+        }
+    }
+
+    /// rules.md §5.6.
+    fn stateful(&self, ri: usize, rule: &Rule, state: &mut MatchState, ctx: &mut EventCtx) -> bool {
+        let list: &VecDeque<Rc<StoredEvent>> = match self.tree.search[ri] {
+            Search::None => return true,
+            Search::Never => return false,
+            Search::List(l) => &state.lists[l],
+            Search::Global => &state.global,
+        };
+        let global = self.tree.search[ri] == Search::Global;
+        let kind = ctx.decoder.map_or("syslog", |d| d.kind.as_str());
+        let need = rule.frequency;
+        let mut count = 0u32;
+        let mut first: Option<Rc<StoredEvent>> = None;
+        for e in list.iter().rev() {
+            if ctx.now.epoch_secs - e.time > i64::from(rule.timeframe) {
+                return false;
+            }
+            if !rule.global_frequency && e.event.pre.agent_id != ctx.event.pre.agent_id {
+                continue;
+            }
+            if global {
+                if e.decoder_kind != kind {
+                    continue;
+                }
+                if let Some(p) = &rule.if_matched_regex {
+                    if !p.is_match(e.event.pre.log.as_bytes()) {
+                        continue;
+                    }
+                }
+            }
+            if !same_different(rule, &e.event, ctx.event) {
+                continue;
+            }
+            if e.matched.get() >= rule.level {
+                return false;
+            }
+            if ctx.previous_output.len() < 11 {
+                ctx.previous_output.push(e.event.pre.full_log.clone());
+            }
+            if count < need {
+                count += 1;
+                if first.is_none() {
+                    first = Some(e.clone());
+                }
+                continue;
+            }
+            ctx.matched = rule.level;
+            if let Some(f) = first {
+                f.matched.set(rule.level);
+            }
+            return true;
+        }
+        false
+    }
+}
+
+fn same_value(key: SameKey, ev: &Event) -> Option<&str> {
+    match key {
+        SameKey::Static(f) => ev.get_static(f),
+        SameKey::Location => Some(ev.pre.location.as_str()),
+        SameKey::SrcGeoip | SameKey::DstGeoip => None,
+    }
+}
+
+/// rules.md §5.6.3: whether stored event `e` passes the filters against `c`.
+fn same_different(rule: &Rule, e: &Event, c: &Event) -> bool {
+    for &k in &rule.same {
+        match (same_value(k, e), same_value(k, c)) {
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+    for &k in &rule.different {
+        if let (Some(a), Some(b)) = (same_value(k, e), same_value(k, c)) {
+            if a == b {
+                return false;
+            }
+        }
+    }
+    if !rule.same_fields.is_empty() {
+        if e.dynamic.is_empty() || c.dynamic.is_empty() {
+            return false;
+        }
+        for n in &rule.same_fields {
+            match (e.get_dynamic(n), c.get_dynamic(n)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => return false,
+            }
+        }
+    }
+    if !rule.different_fields.is_empty() {
+        if e.dynamic.is_empty() && c.dynamic.is_empty() {
+            return false;
+        }
+        for n in &rule.different_fields {
+            if let (Some(a), Some(b)) = (e.get_dynamic(n), c.get_dynamic(n)) {
+                if a == b {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// rules.md §3.14.
+fn compiled_rule(cr: CompiledRule, ev: &Event) -> bool {
+    match cr {
+        CompiledRule::CheckIdSize => ev
+            .get_static(StaticField::Id)
+            .is_some_and(|v| v.len() >= 10),
+        CompiledRule::CompSrcuserDstuser => match (
+            ev.get_static(StaticField::SrcUser),
+            ev.get_static(StaticField::DstUser),
+        ) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        },
+        CompiledRule::IsSimpleHttpRequest => ev
+            .get_static(StaticField::Url)
+            .is_some_and(|u| u == "/" || !u.contains('?')),
+        CompiledRule::IsValidCrawler => {
+            const PREFIXES: [&str; 8] = [
+                "66.249.", "72.14.", "209.85.", "65.55.", "207.46.", "74.6.", "72.30.", "67.195.",
+            ];
+            PREFIXES.iter().any(|p| ev.pre.log.starts_with(p))
+        }
+        CompiledRule::CompMswinTargetuserCalleruserDiff => {
+            let find = |key: &str| {
+                ev.pre.log.find(key).map(|i| {
+                    let rest = ev.pre.log[i + key.len()..].trim_start_matches([' ', '\t']);
+                    rest.split([' ', '\t']).next().unwrap_or("").to_string()
+                })
+            };
+            match (find("Target Account Name:"), find("Caller User Name:")) {
+                (Some(a), Some(b)) => a != b,
+                _ => false,
+            }
+        }
+    }
+}

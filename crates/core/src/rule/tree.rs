@@ -1,0 +1,269 @@
+//! The rule tree (rules.md §4): nodes pointing at rules, a rule may have
+//! several nodes; siblings sorted by the scaled level K with level-0 rules
+//! first; state wiring for the stateful rules (R4.8).
+
+use super::model::Rule;
+use crate::pattern::{Dialect, Pattern};
+use std::collections::HashMap;
+
+/// One node of the tree.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub rule: usize,
+    pub children: Vec<usize>,
+}
+
+/// Where a stateful rule searches for earlier events (rules.md R4.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// Not stateful.
+    None,
+    /// A previous-matches or group list (index into the session's lists).
+    List(usize),
+    /// The session's global event list (`if_matched_regex`, R5.6.4).
+    Global,
+    /// Stateful but its target is missing: never matches (R4.8.1).
+    Never,
+}
+
+/// Rules, nodes and state wiring.
+#[derive(Debug, Clone, Default)]
+pub struct RuleTree {
+    pub rules: Vec<Rule>,
+    pub nodes: Vec<Node>,
+    pub top: Vec<usize>,
+    /// Rule index by id, for rules in the tree.
+    pub by_id: HashMap<u32, usize>,
+    /// Per rule: its own previous-matches list, if some rule uses it.
+    pub prev_list: Vec<Option<usize>>,
+    /// Per rule: the if_matched_group lists it feeds (one entry per node, R4.8.2).
+    pub feeds: Vec<Vec<usize>>,
+    /// Per rule: where its stateful search looks.
+    pub search: Vec<Search>,
+    /// Number of event lists the session must keep.
+    pub list_count: usize,
+}
+
+impl RuleTree {
+    pub fn contains(&self, id: u32) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    /// Adds a rule object (not yet in the tree); returns its index.
+    pub(crate) fn push_rule(&mut self, rule: Rule) -> usize {
+        self.rules.push(rule);
+        self.prev_list.push(None);
+        self.feeds.push(Vec::new());
+        self.search.push(Search::None);
+        self.rules.len() - 1
+    }
+
+    fn new_node(&mut self, rule: usize) -> usize {
+        self.nodes.push(Node {
+            rule,
+            children: Vec::new(),
+        });
+        self.nodes.len() - 1
+    }
+
+    /// rules.md R4.4.1: insert before the first node whose current K is
+    /// strictly smaller; else append.
+    fn insert_sorted(&mut self, parent: Option<usize>, rule: usize) -> usize {
+        let node = self.new_node(rule);
+        let k = self.rules[rule].k;
+        let list = match parent {
+            Some(p) => &self.nodes[p].children,
+            None => &self.top,
+        };
+        let pos = list
+            .iter()
+            .position(|&n| self.rules[self.nodes[n].rule].k < k)
+            .unwrap_or(list.len());
+        match parent {
+            Some(p) => self.nodes[p].children.insert(pos, node),
+            None => self.top.insert(pos, node),
+        }
+        self.by_id.entry(self.rules[rule].id).or_insert(rule);
+        node
+    }
+
+    /// A template rule (id < 10) goes to the top level (R4.2.1).
+    pub(crate) fn add_top(&mut self, rule: usize) {
+        self.insert_sorted(None, rule);
+    }
+
+    /// R4.3.1/R4.3.5: attaches `rule` under every occurrence of `parent_id`.
+    /// Returns whether it was attached at least once.
+    pub(crate) fn attach_under_id(&mut self, rule: usize, parent_id: u32) -> bool {
+        let mut targets = Vec::new();
+        let top = self.top.clone();
+        self.find_id(&top, parent_id, &mut targets);
+        for &t in &targets {
+            self.insert_sorted(Some(t), rule);
+        }
+        !targets.is_empty()
+    }
+
+    fn find_id(&self, list: &[usize], id: u32, out: &mut Vec<usize>) {
+        for &n in list {
+            if self.rules[self.nodes[n].rule].id == id {
+                // The first hit in a sibling list ends the walk of that list.
+                out.push(n);
+                return;
+            }
+            self.find_id(&self.nodes[n].children, id, out);
+        }
+    }
+
+    /// R4.3.2: under every node with K >= 100*level, except the rule's own.
+    pub(crate) fn attach_by_level(&mut self, rule: usize, level: u32) -> bool {
+        let min = level.saturating_mul(100);
+        let targets: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| self.reachable(n))
+            .filter(|&n| {
+                let r = self.nodes[n].rule;
+                r != rule && self.rules[r].k >= min
+            })
+            .collect();
+        for &t in &targets {
+            self.insert_sorted(Some(t), rule);
+        }
+        !targets.is_empty()
+    }
+
+    /// R4.3.3: under every node whose group string word-matches `group`.
+    pub(crate) fn attach_by_group(&mut self, rule: usize, group: &str) -> bool {
+        let targets: Vec<usize> = self
+            .walk()
+            .into_iter()
+            .filter(|&n| {
+                let r = self.nodes[n].rule;
+                r != rule && word_match(group, &self.rules[r].group)
+            })
+            .collect();
+        for &t in &targets {
+            self.insert_sorted(Some(t), rule);
+        }
+        !targets.is_empty()
+    }
+
+    /// R4.3.4: under the first top-level node of the same category.
+    pub(crate) fn attach_by_category(&mut self, rule: usize) -> bool {
+        let cat = self.rules[rule].category.clone();
+        let target = self
+            .top
+            .iter()
+            .copied()
+            .find(|&n| self.rules[self.nodes[n].rule].category == cat);
+        match target {
+            Some(t) => {
+                self.insert_sorted(Some(t), rule);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every node reachable from the top, depth first in order.
+    pub fn walk(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack: Vec<usize> = self.top.iter().rev().copied().collect();
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.nodes[n].children.iter().rev().copied());
+        }
+        out
+    }
+
+    fn reachable(&self, _node: usize) -> bool {
+        // Every node ever created is in the tree (nodes are never removed).
+        true
+    }
+
+    /// Wires the state of a freshly inserted, non-overwrite rule (R4.8).
+    pub(crate) fn wire_state(&mut self, rule: usize) {
+        let (ims, img, context, check_diff) = {
+            let r = &self.rules[rule];
+            (
+                r.if_matched_sid,
+                r.if_matched_group.clone(),
+                r.context,
+                r.check_diff,
+            )
+        };
+        if let Some(sid) = ims {
+            // R4.8.1: search S's previous-matches list.
+            match self.by_id.get(&sid).copied() {
+                Some(target) => {
+                    let list = match self.prev_list[target] {
+                        Some(l) => l,
+                        None => {
+                            let l = self.list_count;
+                            self.list_count += 1;
+                            self.prev_list[target] = Some(l);
+                            l
+                        }
+                    };
+                    self.search[rule] = Search::List(list);
+                }
+                None => self.search[rule] = Search::Never,
+            }
+        } else if let Some(group) = img {
+            // R4.8.2: a list of its own, fed by every rule now in the tree
+            // whose group matches (once per node).
+            let list = self.list_count;
+            self.list_count += 1;
+            self.search[rule] = Search::List(list);
+            let matcher = Pattern::compile(Dialect::OsMatch, &group).ok();
+            if let Some(m) = matcher {
+                for n in self.walk() {
+                    let r = self.nodes[n].rule;
+                    if m.is_match(self.rules[r].group.as_bytes()) {
+                        self.feeds[r].push(list);
+                    }
+                }
+            }
+        } else if context {
+            // R4.8.3: check_diff clears the context.
+            if check_diff {
+                self.rules[rule].context = false;
+            } else {
+                self.search[rule] = Search::Global;
+            }
+        }
+    }
+}
+
+/// OS_WordMatch (rules.md R4.3.3): case-insensitive substring, `|`
+/// alternatives, `^` prefix, an empty alternative matches everything.
+pub fn word_match(pattern: &str, text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    pattern.split('|').any(|alt| {
+        let alt = alt.to_ascii_lowercase();
+        if alt.is_empty() {
+            return true;
+        }
+        match alt.strip_prefix('^') {
+            Some(p) => text.starts_with(p),
+            None => text.contains(&alt),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_match_is_substring() {
+        assert!(word_match(
+            "authentication_failed",
+            "syslog,sshd,authentication_failed,"
+        ));
+        assert!(word_match("SSHD", "syslog,sshd,"));
+        assert!(word_match("x|sshd", "syslog,sshd,"));
+        assert!(word_match("^sys", "syslog,"));
+        assert!(!word_match("^log", "syslog,"));
+        assert!(word_match("a|", "zzz"));
+    }
+}

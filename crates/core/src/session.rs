@@ -1,0 +1,319 @@
+//! The public API: load sources into a [`Ruleset`], then evaluate events in a
+//! [`Session`] to get [`Verdict`]s. Both the CLI and the web app call only this.
+
+use crate::decoder::{DecoderFile, DecoderMatch, DecoderSet};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::event::{Event, Predecoded};
+use crate::predecode;
+use crate::render::description;
+pub use crate::rule::eval::Now;
+use crate::rule::eval::{EventCtx, MatchState, Matcher};
+use crate::rule::lists::CdbList;
+use crate::rule::load::{load_file, LoadCtx};
+use crate::rule::RuleTree;
+use crate::xml;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One input file: its name (a path; the basename decides the load order)
+/// and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Everything a ruleset is made of. `lists` are registered under their
+/// `name` (e.g. `etc/lists/audit-keys`), which `<list>` must repeat exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sources {
+    pub decoders: Vec<Source>,
+    pub rules: Vec<Source>,
+    pub lists: Vec<Source>,
+}
+
+/// Load options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `<log_alert_level>`: minimum level that alerts (rules.md §5.4).
+    pub alert_level: u32,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { alert_level: 3 }
+    }
+}
+
+/// A compiled, immutable ruleset.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    decoders: DecoderSet,
+    tree: RuleTree,
+    lists: Vec<CdbList>,
+    max_timeframe: i64,
+    alert_level: u32,
+}
+
+/// Result of [`Ruleset::load`]: the ruleset unless an Error diagnostic was
+/// raised (Wazuh would refuse to start), and every diagnostic.
+#[derive(Debug)]
+pub struct Loaded {
+    pub ruleset: Option<Ruleset>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Wazuh sorts all files by basename, byte-wise (rules.md R1.1.4, decoding.md R5.1.1).
+fn load_order(sources: &[Source]) -> Vec<&Source> {
+    let mut v: Vec<&Source> = sources.iter().collect();
+    v.sort_by(|a, b| {
+        basename(&a.name)
+            .as_bytes()
+            .cmp(basename(&b.name).as_bytes())
+    });
+    v
+}
+
+impl Ruleset {
+    pub fn load(sources: &Sources) -> Loaded {
+        Self::load_with(sources, &LoadOptions::default())
+    }
+
+    pub fn load_with(sources: &Sources, options: &LoadOptions) -> Loaded {
+        let mut diagnostics = Vec::new();
+        let mut files = Vec::new();
+        for s in load_order(&sources.decoders) {
+            let name: Arc<str> = Arc::from(s.name.as_str());
+            match xml::parse(&name, &s.text) {
+                Ok(roots) => files.push(DecoderFile { file: name, roots }),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        let (decoders, mut ddiags) = DecoderSet::load(&files);
+        diagnostics.append(&mut ddiags);
+
+        let mut lists = Vec::new();
+        let mut list_index = HashMap::new();
+        for l in &sources.lists {
+            // rules.md R7.1.1: the text path and its `.cdb` are both names.
+            let path = match l.name.find(".cdb") {
+                Some(i) => &l.name[..i],
+                None => l.name.as_str(),
+            };
+            list_index.insert(path.to_string(), lists.len());
+            list_index.insert(format!("{path}.cdb"), lists.len());
+            lists.push(CdbList::parse(&l.text));
+        }
+
+        let mut tree = RuleTree::default();
+        for s in load_order(&sources.rules) {
+            let name: Arc<str> = Arc::from(s.name.as_str());
+            match xml::parse(&name, &s.text) {
+                Ok(roots) => {
+                    let mut ctx = LoadCtx {
+                        decoders: &decoders,
+                        lists: &list_index,
+                        tree: &mut tree,
+                        diags: &mut diagnostics,
+                    };
+                    load_file(&name, &roots, s.text.is_empty(), &mut ctx);
+                }
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        // rules.md R4.1.2 (_setlevels): back from the scaled level.
+        for r in &mut tree.rules {
+            r.level = match r.k {
+                9900 => 0,
+                k if k >= 100 => k / 100,
+                k => k,
+            };
+        }
+        let max_timeframe = tree
+            .rules
+            .iter()
+            .map(|r| i64::from(r.timeframe))
+            .max()
+            .unwrap_or(0);
+        let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        Loaded {
+            ruleset: (!failed).then_some(Ruleset {
+                decoders,
+                tree,
+                lists,
+                max_timeframe,
+                alert_level: options.alert_level,
+            }),
+            diagnostics,
+        }
+    }
+
+    pub fn decoders(&self) -> &DecoderSet {
+        &self.decoders
+    }
+
+    pub fn tree(&self) -> &RuleTree {
+        &self.tree
+    }
+
+    /// Whether any loaded rule keeps state across events.
+    pub fn has_stateful_rules(&self) -> bool {
+        self.tree.rules.iter().any(|r| r.is_stateful())
+    }
+}
+
+/// Session options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// The manager's short host name, used for lines without a header host
+    /// name (decoding.md R4.7.2).
+    pub manager_name: String,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            manager_name: "rulelab".to_string(),
+        }
+    }
+}
+
+/// The rule part of a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleVerdict {
+    pub id: u32,
+    pub level: u32,
+    pub description: String,
+    pub groups: Vec<String>,
+    pub firedtimes: u32,
+    pub mitre_ids: Vec<String>,
+    pub mitre_tactics: Vec<String>,
+    pub mitre_techniques: Vec<String>,
+    /// `(kind, text)` of each `<info>`, kind as logtest prints it.
+    pub info: Vec<(String, String)>,
+    pub info_text: String,
+    pub cve: String,
+    /// Compliance arrays from group prefixes (`pci_dss`, `gdpr`, ...).
+    pub compliance: Vec<(String, Vec<String>)>,
+    pub mail: bool,
+    /// Frequency attribute of a stateful rule.
+    pub frequency: Option<u32>,
+    pub no_full_log: bool,
+    pub no_counter: bool,
+    pub previous_output: Vec<String>,
+}
+
+/// Everything rulelab knows about one evaluated event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub predecoded: Predecoded,
+    pub decoder: Option<DecoderMatch>,
+    /// Field assignments in order, as phase 2 prints them.
+    pub fields: Vec<(String, String)>,
+    pub rule: Option<RuleVerdict>,
+    /// Whether Wazuh would raise an alert.
+    pub alert: bool,
+}
+
+/// Evaluation state over a stream of events (rules.md §5.5).
+pub struct Session<'r> {
+    ruleset: &'r Ruleset,
+    options: SessionOptions,
+    state: MatchState,
+    now: Now,
+}
+
+impl<'r> Session<'r> {
+    pub fn new(ruleset: &'r Ruleset, options: SessionOptions) -> Session<'r> {
+        Session {
+            ruleset,
+            options,
+            state: MatchState::new(&ruleset.tree),
+            now: Now::default(),
+        }
+    }
+
+    /// Sets the clock used for the next events (timeframes, time, weekday).
+    pub fn set_now(&mut self, now: Now) {
+        self.now = now;
+    }
+
+    /// Evaluates one event received at `location` (already framed: see
+    /// [`predecode::frame_line`]).
+    pub fn evaluate(&mut self, message: &str, location: &str) -> Verdict {
+        let pre = predecode::predecode(location, message, &self.options.manager_name);
+        let mut event = Event::new(pre);
+        let decoder = self.ruleset.decoders.decode(&mut event);
+        let matcher = Matcher {
+            tree: &self.ruleset.tree,
+            lists: &self.ruleset.lists,
+            max_timeframe: self.ruleset.max_timeframe,
+        };
+        let mut ctx = EventCtx {
+            event: &event,
+            decoder: decoder.as_ref(),
+            now: self.now,
+            matched: 0,
+            previous_output: Vec::new(),
+        };
+        let outcome = matcher.run(&mut self.state, &mut ctx);
+        let rule = outcome.as_ref().map(|o| {
+            let r = &self.ruleset.tree.rules[o.rule];
+            RuleVerdict {
+                id: r.id,
+                level: r.level,
+                description: description::render(&r.description, &event),
+                groups: r.groups(),
+                firedtimes: o.firedtimes,
+                mitre_ids: r.mitre_ids.clone(),
+                mitre_tactics: r.mitre_tactics.clone(),
+                mitre_techniques: r.mitre_techniques.clone(),
+                info: r
+                    .info
+                    .iter()
+                    .map(|i| (i.kind.to_string(), i.text.clone()))
+                    .collect(),
+                info_text: r.info_text.clone(),
+                cve: r.cve.clone(),
+                compliance: r
+                    .compliance()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                mail: (r.level >= 12 || r.options.alert_by_email) && !r.options.no_email_alert,
+                frequency: if r.is_stateful() {
+                    r.frequency_attr.or(Some(r.frequency + 2))
+                } else {
+                    None
+                },
+                no_full_log: r.options.no_full_log,
+                no_counter: r.options.no_counter,
+                previous_output: o.previous_output.clone(),
+            }
+        });
+        let alert = outcome.as_ref().is_some_and(|o| {
+            o.alert && self.ruleset.tree.rules[o.rule].level >= self.ruleset.alert_level
+        });
+        Verdict {
+            fields: event.assignments.clone(),
+            predecoded: event.pre,
+            decoder,
+            rule,
+            alert,
+        }
+    }
+}
