@@ -1,1 +1,90 @@
-fn main() {}
+//! `rulelab`: test Wazuh 4.11 decoders and rules offline.
+
+mod load;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "rulelab", version, about = "Which Wazuh rule fires for this log? Answered offline, like wazuh-logtest (Wazuh 4.11.1).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode events and match them against rules, printing what
+    /// wazuh-logtest would print. With no ruleset arguments, runs the embedded
+    /// Falco example; with no events, reads the example's events (or stdin
+    /// when a ruleset is given).
+    Validate(ValidateArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The standalone wazuh-logtest layout, then a summary.
+    Text,
+    /// One JSON document with every verdict and the summary.
+    Json,
+    /// One JSON verdict per line.
+    Ndjson,
+}
+
+#[derive(clap::Args)]
+pub struct RulesetArgs {
+    /// A Wazuh ruleset root holding rules/, decoders/ and lists/ (e.g.
+    /// /var/ossec/ruleset). Like Wazuh's default configuration,
+    /// rules/0215-policy_rules.xml is excluded.
+    #[arg(long, value_name = "DIR")]
+    pub ruleset: Option<PathBuf>,
+    /// A rules file or folder (its *.xml files), e.g. /var/ossec/etc/rules.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// A decoders file or folder, e.g. /var/ossec/etc/decoders.
+    #[arg(long = "decoders", value_name = "PATH")]
+    pub decoders: Vec<PathBuf>,
+    /// A CDB list file or folder; a file is registered as etc/lists/NAME
+    /// (the path a rule's <list> names).
+    #[arg(long = "lists", value_name = "PATH")]
+    pub lists: Vec<PathBuf>,
+    /// Do not load rulelab's built-in decoders (loaded unless --ruleset is given).
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub ruleset: RulesetArgs,
+    /// Event files, one log per line; `-` is stdin.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+    /// The location of the events (wazuh-logtest -l).
+    #[arg(long, default_value = "stdin")]
+    pub location: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Host name used for lines without a syslog host (default: this machine's).
+    #[arg(long, value_name = "NAME")]
+    pub manager_name: Option<String>,
+    /// Omit the summary after the events (text format).
+    #[arg(long)]
+    pub no_summary: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => match output::validate(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
