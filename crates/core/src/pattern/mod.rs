@@ -11,6 +11,10 @@
 //!   non-participating groups before the last participating one are empty,
 //!   R3.3.3). Subjects are bytes; nothing is UTF-8 aware (§0.2).
 
+pub mod osmatch;
+pub mod osregex;
+pub mod pcre2;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
@@ -77,13 +81,27 @@ pub struct Match {
 pub struct Pattern {
     dialect: Dialect,
     source: String,
+    inner: Inner,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    OsMatch(osmatch::OsMatch),
+    OsRegex(osregex::OsRegex),
+    Pcre2(Box<pcre2::Pcre2>),
 }
 
 impl Pattern {
     pub fn compile(dialect: Dialect, pattern: &str) -> Result<Pattern, PatternError> {
+        let inner = match dialect {
+            Dialect::OsMatch => Inner::OsMatch(osmatch::OsMatch::compile(pattern)?),
+            Dialect::OsRegex => Inner::OsRegex(osregex::OsRegex::compile(pattern)?),
+            Dialect::Pcre2 => Inner::Pcre2(Box::new(pcre2::Pcre2::compile(pattern)?)),
+        };
         Ok(Pattern {
             dialect,
             source: pattern.to_string(),
+            inner,
         })
     }
 
@@ -99,12 +117,29 @@ impl Pattern {
     /// Whether the pattern matches `subject` (for OS_Match including its
     /// leading-`!` negation).
     pub fn is_match(&self, subject: &[u8]) -> bool {
-        self.exec(subject, false).is_some()
+        match &self.inner {
+            Inner::OsMatch(m) => m.is_match(subject),
+            Inner::OsRegex(r) => r.is_match(subject),
+            Inner::Pcre2(r) => r.is_match(subject),
+        }
     }
 
     /// Matches and returns the end position and, if `captures`, the captures.
+    ///
+    /// OS_Match has no end position (R1.2.3): on success `end` is -1 and
+    /// there are no captures.
     pub fn exec(&self, subject: &[u8], captures: bool) -> Option<Match> {
-        let _ = (subject, captures);
-        None
+        match &self.inner {
+            Inner::OsMatch(m) => m.is_match(subject).then(|| Match {
+                end: -1,
+                captures: Vec::new(),
+            }),
+            Inner::OsRegex(r) => r
+                .exec(subject, captures)
+                .map(|(end, captures)| Match { end, captures }),
+            Inner::Pcre2(r) => r
+                .exec(subject, captures)
+                .map(|(end, captures)| Match { end, captures }),
+        }
     }
 }

@@ -1,0 +1,368 @@
+//! Decoding one event (decoding.md §5.6, normative), offsets (§5.7) and
+//! captures → fields (§5.8).
+//!
+//! Positions are byte offsets into `log` held as `isize`: Wazuh works with C
+//! pointers, and an end index of −1 (R5.7.4) points at the byte *before*
+//! `log` in the working buffer. [`Subject::after`] is the C idiom
+//! `if (*p != '\0') p++;` applied to such a pointer.
+
+use super::load::DECODER_ORDER_SIZE;
+use super::{plugins, Decoder, DecoderMatch, DecoderSet, DecoderState, Offset, OrderSlot};
+use crate::event::{Event, Predecoded};
+use crate::pattern::Pattern;
+
+/// The text decoders read, and what the C working buffer holds around it.
+pub(crate) struct Subject<'a> {
+    pub log: &'a [u8],
+    /// Whether the byte just before `log` in the C buffer is a terminator.
+    pub before_is_nul: bool,
+}
+
+impl<'a> Subject<'a> {
+    /// The byte a C pointer at `p` sees.
+    fn byte(&self, p: isize) -> u8 {
+        if p < -1 {
+            // Somewhere in the header/location part: never examined in a way
+            // that matters (only after an empty text, whose result stays empty).
+            1
+        } else if p == -1 {
+            if self.before_is_nul {
+                0
+            } else {
+                b' '
+            }
+        } else {
+            self.log.get(p as usize).copied().unwrap_or(0)
+        }
+    }
+
+    /// "After(e)" of §5.6: advance past `e` unless it designates a terminator.
+    pub fn after(&self, e: isize) -> isize {
+        if self.byte(e) != 0 {
+            e + 1
+        } else {
+            e
+        }
+    }
+
+    /// The C string starting at position `p` (empty before or past `log`).
+    pub fn text(&self, p: isize) -> &'a [u8] {
+        if p < 0 {
+            &[]
+        } else {
+            let p = (p as usize).min(self.log.len());
+            &self.log[p..]
+        }
+    }
+}
+
+/// Whether the byte before `log` in Wazuh's working buffer is a string
+/// terminator (R5.7.4). It only matters for an end index of −1.
+///
+/// Derived from the pre-decoded strings: the terminator is there when `log`
+/// is the whole message, or right after a cut made by the header parser
+/// (`prog:msg`, timestamp/host cuts); it is a space after `prog: msg`,
+/// `prog[1]: msg`, `[ID …] msg`, and for the snort/suricata/apache headers
+/// whose cut lies two bytes before `log`.
+pub fn byte_before_log_is_terminator(pre: &Predecoded) -> bool {
+    let full = pre.full_log.as_bytes();
+    let log = pre.log.as_bytes();
+    if !full.ends_with(log) {
+        // `log` was taken from the middle (ASL `[Message …]`): after a space.
+        return false;
+    }
+    let p = full.len() - log.len();
+    if p == 0 || full[p - 1] != b' ' {
+        return true;
+    }
+    if pre.program_name.is_some() {
+        return false;
+    }
+    let snort_suricata = full.get(2) == Some(&b'/') && p >= 2 && full[p - 2] == b' ';
+    let apache = full.first() == Some(&b'[') && p >= 2 && full[p - 2] == b']';
+    !(snort_suricata || apache)
+}
+
+/// Runs `pattern` on the text at `start`; returns the absolute end index and
+/// the match (captures relative to `subj.text(start)`).
+fn exec(
+    pattern: &Pattern,
+    subj: &Subject,
+    start: isize,
+    captures: bool,
+) -> Option<(isize, crate::pattern::Match)> {
+    let m = pattern.exec(subj.text(start), captures)?;
+    Some((start + m.end, m))
+}
+
+/// Where the chain runs: the top-level decoder itself (no children) or a
+/// position in its child list.
+enum Chain<'s> {
+    Single(usize),
+    Children(&'s [usize], usize),
+}
+
+pub(crate) fn decode(
+    set: &DecoderSet,
+    event: &mut Event,
+    state: Option<&mut DecoderState>,
+) -> Option<DecoderMatch> {
+    // Work on the pre-decoded strings without copying them while fields are
+    // assigned to the event.
+    let pre = std::mem::take(&mut event.pre);
+    let result = run(set, &pre, event);
+    event.pre = pre;
+    if let (Some((info, _)), Some(state)) = (&result, state) {
+        let d = &set.decoders[*info];
+        if d.accumulate {
+            plugins::accumulate(event, &visible_name(d), state);
+        }
+    }
+    result.map(|(info, top)| make_match(set, info, top))
+}
+
+fn visible_name(d: &Decoder) -> String {
+    d.display_name.clone().unwrap_or_else(|| d.name.clone())
+}
+
+fn make_match(set: &DecoderSet, info: usize, top: usize) -> DecoderMatch {
+    let d = &set.decoders[info];
+    DecoderMatch {
+        id: d.id,
+        name: visible_name(d),
+        top_name: set.decoders[top].name.clone(),
+        parent: d.parent.clone(),
+        kind: d.kind.to_string(),
+    }
+}
+
+/// §5.6; returns (info, top-level decoder) as decoder-table indices.
+fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, usize)> {
+    let raw = pre.log.as_bytes();
+    // A C string ends at its first NUL.
+    let log = match raw.iter().position(|&b| b == 0) {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    let subj = Subject {
+        log,
+        before_is_nul: byte_before_log_is_terminator(pre),
+    };
+    // R5.6.1: PN iff a program name is present (even empty); no fallback.
+    let (list, pname) = match &pre.program_name {
+        Some(p) => (&set.pn, Some(p.as_bytes())),
+        None => (&set.nopn, None),
+    };
+
+    for top in list {
+        let d = &set.decoders[top.decoder];
+        // R5.6.2
+        let mut a: isize = 0;
+        if let Some(p) = pname {
+            match &d.program_name {
+                Some(pat) if pat.is_match(p) => {}
+                _ => continue,
+            }
+        }
+        if let Some(pm) = &d.prematch {
+            match exec(pm, &subj, 0, false) {
+                Some((e, _)) => a = subj.after(e),
+                None => continue,
+            }
+        }
+        // D wins: no other top-level decoder is tried.
+        let mut info = top.decoder;
+        let mut after_parent: Option<isize> = None;
+        let mut after_prematch: Option<isize> = Some(a);
+        // `C` (R5.7.2): undefined for a decoder without children.
+        let mut c: Option<isize> = None;
+
+        // R5.6.3 child selection.
+        let chain = if top.children.is_empty() {
+            Chain::Single(top.decoder)
+        } else {
+            let kids = &top.children[..];
+            let mut i = 0;
+            let mut selected = None;
+            while i < kids.len() {
+                let k = &set.decoders[kids[i]];
+                match &k.prematch {
+                    Some(kp) => {
+                        let start = if k.prematch_offset == Offset::AfterParent {
+                            a
+                        } else {
+                            0
+                        };
+                        if let Some((e, _)) = exec(kp, &subj, start, false) {
+                            let cm = subj.after(e);
+                            c = Some(cm);
+                            info = kids[i];
+                            after_parent = Some(a);
+                            after_prematch = Some(cm);
+                            selected = Some(i);
+                            break;
+                        }
+                    }
+                    None => {
+                        c = Some(a);
+                        selected = Some(i);
+                        break;
+                    }
+                }
+                if k.get_next {
+                    // Skip the rest of this sibling group, then one more.
+                    i += 1;
+                    while i < kids.len() && set.decoders[kids[i]].get_next {
+                        i += 1;
+                    }
+                    if i >= kids.len() {
+                        return Some((info, top.decoder));
+                    }
+                }
+                i += 1;
+            }
+            match selected {
+                Some(i) => Chain::Children(kids, i),
+                // No child: D's own regex/plugin is never used.
+                None => return Some((info, top.decoder)),
+            }
+        };
+
+        // R5.6.4 chain execution.
+        let mut chain = chain;
+        let mut r: Option<isize> = None;
+        loop {
+            let n_idx = match chain {
+                Chain::Single(x) => x,
+                Chain::Children(k, i) => k[i],
+            };
+            let n = &set.decoders[n_idx];
+            if let Some(plugin) = n.plugin {
+                // The plugin reads `info`, not `n` (R5.6.6).
+                plugins::run(
+                    plugin,
+                    &set.decoders[info],
+                    &subj,
+                    after_parent,
+                    after_prematch,
+                    event,
+                );
+            } else if let Some(rx) = &n.regex {
+                let start = match n.regex_offset {
+                    Offset::AfterParent => Some(a),
+                    Offset::AfterPrematch => c,
+                    Offset::AfterRegex => r.or(c),
+                    Offset::None => Some(0),
+                };
+                match start.and_then(|s| exec(rx, &subj, s, true).map(|m| (s, m))) {
+                    None => {
+                        if n.get_next {
+                            if let Some(next) = advance(&chain) {
+                                chain = next;
+                                continue;
+                            }
+                        }
+                        break;
+                    }
+                    Some((s, (e, m))) => {
+                        r = Some(subj.after(e));
+                        // R5.8.4: checked once per regex, before assigning.
+                        if event.dynamic_len() >= DECODER_ORDER_SIZE {
+                            break;
+                        }
+                        let text = subj.text(s);
+                        for (slot, range) in n.order.iter().zip(m.captures.iter()) {
+                            let v = text
+                                .get(range.clone())
+                                .map(|b| String::from_utf8_lossy(b).into_owned())
+                                .unwrap_or_default();
+                            match slot {
+                                OrderSlot::Static(f) => event.set_static(*f, v),
+                                OrderSlot::Dynamic(name) => event.push_dynamic(name.to_string(), v),
+                            }
+                        }
+                    }
+                }
+            } else {
+                break;
+            }
+            if n.get_next {
+                match advance(&chain) {
+                    Some(next) => chain = next,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        return Some((info, top.decoder));
+    }
+    // R5.6.5: null decoder.
+    None
+}
+
+/// The next sibling in the parent's child list, whatever its name (R5.5.6).
+fn advance<'s>(chain: &Chain<'s>) -> Option<Chain<'s>> {
+    match *chain {
+        Chain::Children(k, i) if i + 1 < k.len() => Some(Chain::Children(k, i + 1)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pre(full: &str, log: &str, prog: Option<&str>) -> Predecoded {
+        Predecoded {
+            full_log: full.into(),
+            log: log.into(),
+            program_name: prog.map(String::from),
+            ..Predecoded::default()
+        }
+    }
+
+    #[test]
+    fn terminator_before_log() {
+        assert!(byte_before_log_is_terminator(&pre("xyz", "xyz", None)));
+        assert!(byte_before_log_is_terminator(&pre(
+            "Dec 10 01:02:02 xyz",
+            "xyz",
+            None
+        )));
+        assert!(byte_before_log_is_terminator(&pre(
+            "Dec 10 01:02:02 h prog:msg",
+            "msg",
+            Some("prog")
+        )));
+        assert!(!byte_before_log_is_terminator(&pre(
+            "Dec 10 01:02:02 h prog: msg",
+            "msg",
+            Some("prog")
+        )));
+        assert!(!byte_before_log_is_terminator(&pre(
+            "01/28-09:13:16.240702  [**] x",
+            "[**] x",
+            None
+        )));
+    }
+
+    #[test]
+    fn after_semantics() {
+        let s = Subject {
+            log: b"abc",
+            before_is_nul: true,
+        };
+        assert_eq!(s.after(-1), -1);
+        assert_eq!(s.text(-1), b"");
+        assert_eq!(s.after(0), 1);
+        assert_eq!(s.after(2), 3);
+        assert_eq!(s.after(3), 3);
+        let s = Subject {
+            log: b"abc",
+            before_is_nul: false,
+        };
+        assert_eq!(s.after(-1), 0);
+        assert_eq!(s.text(0), b"abc");
+    }
+}

@@ -1,0 +1,859 @@
+//! OS_Regex, the "osregex" dialect (decoding.md §2).
+//!
+//! Design: a literal port of the normative scanner of decoding.md §2.3, over
+//! `&[u8]`. Each alternative is compiled into the *flat cell layout* of §2.2
+//! (`ESC`, class code, optional quantifier cell, `MARK` for both `(` and `)`,
+//! literals, implicit `END` past the end), because the matcher's behaviour is
+//! defined in terms of "the cell 2/3 after the current class" (R2.2.2). The
+//! scanner keeps the 4-slot backtrack stack, the restart rule, lazy-in-middle /
+//! greedy-at-end quantifiers and the irregular `last` end position exactly as
+//! specified; it is deliberately *not* a translation to the `regex` crate
+//! (§2.9: that mapping disagrees on 13 stock patterns and on end positions).
+//!
+//! Cost: the non-capturing path allocates nothing; the capturing path
+//! allocates one position table per alternative tried. Termination: every
+//! step either consumes a byte or moves `p` forward; backtrack pops and
+//! restarts always advance `i` past the saved position. A generous step guard
+//! additionally turns any unexpected non-termination into "no match".
+//!
+//! The subject is a C string for this engine: it ends at its first NUL (§0.2).
+
+use super::osmatch::c_str;
+use super::PatternError;
+use std::ops::Range;
+
+/// Maximum pattern length (`OS_PATTERN_MAXSIZE`, R2.1.1).
+pub const MAX_PATTERN: usize = 20480;
+
+/// The 15 escape classes (R2.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digit,    // \d
+    Word,     // \w
+    Space,    // \s
+    Punct,    // \p
+    LParen,   // \(
+    RParen,   // \)
+    Backsl,   // \\
+    NotDigit, // \D
+    NotWord,  // \W
+    NotSpace, // \S
+    Any,      // \.
+    Tab,      // \t
+    Dollar,   // \$
+    Pipe,     // backslash-pipe
+    Lt,       // \<
+}
+
+impl Class {
+    fn from_letter(b: u8) -> Option<Class> {
+        Some(match b {
+            b'd' => Class::Digit,
+            b'w' => Class::Word,
+            b's' => Class::Space,
+            b'p' => Class::Punct,
+            b'(' => Class::LParen,
+            b')' => Class::RParen,
+            b'\\' => Class::Backsl,
+            b'D' => Class::NotDigit,
+            b'W' => Class::NotWord,
+            b'S' => Class::NotSpace,
+            b'.' => Class::Any,
+            b't' => Class::Tab,
+            b'$' => Class::Dollar,
+            b'|' => Class::Pipe,
+            b'<' => Class::Lt,
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn matches(self, c: u8) -> bool {
+        // decoding.md R2.1.2 table; classes ignore case folding.
+        let word = c.is_ascii_alphanumeric() || c == b'-' || c == b'@' || c == b'_';
+        match self {
+            Class::Digit => c.is_ascii_digit(),
+            Class::Word => word,
+            Class::Space => c == b' ',
+            Class::Punct => matches!(
+                c,
+                b'!' | b'"'
+                    | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b'-'
+                    | b'.'
+                    | b':'
+                    | b';'
+                    | b'<'
+                    | b'='
+                    | b'>'
+                    | b'?'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'|'
+            ),
+            Class::LParen => c == b'(',
+            Class::RParen => c == b')',
+            Class::Backsl => c == b'\\',
+            Class::NotDigit => c != 0 && !c.is_ascii_digit(),
+            Class::NotWord => c != 0 && !word,
+            Class::NotSpace => c != 0 && c != b' ',
+            Class::Any => c != 0,
+            Class::Tab => c == b'\t',
+            Class::Dollar => c == b'$',
+            Class::Pipe => c == b'|',
+            Class::Lt => c == b'<',
+        }
+    }
+}
+
+/// One cell of the flat layout (R2.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    End,
+    Esc,
+    Code(Class),
+    Mark,
+    Lit(u8),
+}
+
+impl Cell {
+    /// `lit(x)` of §2.3: the byte used to compare a cell with (folded) input.
+    /// A literal >= 0x80 equals nothing (R2.1.9); MARK compares as `(`; END and
+    /// the other cells equal nothing (END would be byte 0, never in input).
+    #[inline]
+    fn lit(self) -> Option<u8> {
+        match self {
+            Cell::Lit(b) if b < 0x80 => Some(b),
+            Cell::Mark => Some(b'('),
+            _ => None,
+        }
+    }
+    #[inline]
+    fn is_quant(self) -> bool {
+        matches!(self, Cell::Lit(b'+') | Cell::Lit(b'*'))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Alt {
+    cells: Vec<Cell>,
+    begin: bool,
+    end: bool,
+}
+
+impl Alt {
+    #[inline]
+    fn cell(&self, k: usize) -> Cell {
+        self.cells.get(k).copied().unwrap_or(Cell::End)
+    }
+    #[inline]
+    fn code(&self, k: usize) -> Option<Class> {
+        match self.cell(k) {
+            Cell::Code(c) => Some(c),
+            _ => None,
+        }
+    }
+    #[inline]
+    fn class_matches(&self, k: usize, c: u8) -> bool {
+        self.code(k + 1).is_some_and(|cl| cl.matches(c))
+    }
+}
+
+/// A compiled OS_Regex pattern.
+#[derive(Debug, Clone)]
+pub struct OsRegex {
+    alts: Vec<Alt>,
+    /// The pattern has at least one unescaped `)` (R2.2.3, capturing mode).
+    has_groups: bool,
+}
+
+fn err(message: &str, offset: usize) -> PatternError {
+    PatternError {
+        message: message.to_string(),
+        offset: Some(offset),
+    }
+}
+
+/// Outcome of one alternative: `last` (may be -1) and the mark positions.
+type AltResult = Option<isize>;
+
+impl OsRegex {
+    pub fn compile(pattern: &str) -> Result<OsRegex, PatternError> {
+        let b = pattern.as_bytes();
+        if b.len() > MAX_PATTERN {
+            // R2.1.1, error 3
+            return Err(err(
+                "OS_Regex pattern too long (error 3, OS_REGEX_MAXSIZE)",
+                MAX_PATTERN,
+            ));
+        }
+        // Tokenise into alternatives of cells; `plain_dollar_last` tracks
+        // whether the last cell came from an unescaped `$` (R2.1.6).
+        let mut alts = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut last_plain_dollar = false;
+        let mut in_group = false;
+        let mut has_groups = false;
+        let mut i = 0;
+        let finish = |cells: &mut Vec<Cell>, last_plain_dollar: bool, alts: &mut Vec<Alt>| {
+            let mut cs = std::mem::take(cells);
+            let mut begin = false;
+            let mut end = false;
+            // R2.1.6: first byte `^` (a literal cell) → begin-anchored.
+            if cs.first() == Some(&Cell::Lit(b'^')) {
+                cs.remove(0);
+                begin = true;
+            }
+            if last_plain_dollar && cs.last() == Some(&Cell::Lit(b'$')) {
+                cs.pop();
+                end = true;
+            }
+            alts.push(Alt {
+                cells: cs,
+                begin,
+                end,
+            });
+        };
+        while i < b.len() {
+            let c = b[i];
+            last_plain_dollar = false;
+            match c {
+                b'\\' => {
+                    // R2.1.2: exactly one of the 15 letters must follow.
+                    let Some(cl) = b.get(i + 1).and_then(|&l| Class::from_letter(l)) else {
+                        return Err(err(
+                            "invalid escape in OS_Regex pattern (error 6, OS_REGEX_BADREGEX)",
+                            i,
+                        ));
+                    };
+                    cells.push(Cell::Esc);
+                    cells.push(Cell::Code(cl));
+                    i += 2;
+                    continue;
+                }
+                b'(' => {
+                    if in_group {
+                        // R2.1.4
+                        return Err(err(
+                            "nested group in OS_Regex pattern (error 7, OS_REGEX_BADPARENTHESIS)",
+                            i,
+                        ));
+                    }
+                    in_group = true;
+                    cells.push(Cell::Mark);
+                }
+                b')' => {
+                    if !in_group {
+                        return Err(err(
+                            "unbalanced ')' in OS_Regex pattern (error 7, OS_REGEX_BADPARENTHESIS)",
+                            i,
+                        ));
+                    }
+                    in_group = false;
+                    has_groups = true;
+                    cells.push(Cell::Mark);
+                }
+                b'|' => {
+                    if in_group {
+                        // R2.1.5
+                        return Err(err(
+                            "'|' inside a group in OS_Regex pattern (error 7, OS_REGEX_BADPARENTHESIS)",
+                            i,
+                        ));
+                    }
+                    finish(&mut cells, false, &mut alts);
+                }
+                _ => {
+                    // R2.1.7: literals are lower-cased.
+                    cells.push(Cell::Lit(c.to_ascii_lowercase()));
+                    last_plain_dollar = c == b'$';
+                }
+            }
+            i += 1;
+        }
+        if in_group {
+            return Err(err(
+                "unclosed group in OS_Regex pattern (error 7, OS_REGEX_BADPARENTHESIS)",
+                b.len(),
+            ));
+        }
+        finish(&mut cells, last_plain_dollar, &mut alts);
+        Ok(OsRegex { alts, has_groups })
+    }
+
+    /// Runs the alternatives in pattern order (R2.4.1). Returns `last` and,
+    /// when `want_captures`, the captures of the winning alternative.
+    pub fn exec(&self, subject: &[u8], want_captures: bool) -> Option<(isize, Vec<Range<usize>>)> {
+        let s = c_str(subject);
+        let capturing = want_captures && self.has_groups;
+        for alt in &self.alts {
+            if capturing {
+                let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
+                if let Some(last) = run(alt, s, Some(&mut pos)) {
+                    // R2.4.2: pairs of marks, stop at the first incomplete pair.
+                    let mut caps = Vec::new();
+                    let mut marks = alt
+                        .cells
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| **c == Cell::Mark)
+                        .map(|(k, _)| pos.get(k).copied().flatten());
+                    while let (Some(Some(a)), Some(Some(z))) = (marks.next(), marks.next()) {
+                        if z < a || z > s.len() {
+                            return None; // R2.4.3: undefined in C; no match
+                        }
+                        caps.push(a..z);
+                    }
+                    return Some((last, caps));
+                }
+            } else if let Some(last) = run(alt, s, None) {
+                return Some((last, Vec::new()));
+            }
+        }
+        None
+    }
+
+    pub fn is_match(&self, subject: &[u8]) -> bool {
+        let s = c_str(subject);
+        self.alts.iter().any(|alt| run(alt, s, None).is_some())
+    }
+}
+
+/// The matching algorithm of decoding.md §2.3 for one alternative. `pos` is
+/// `Some` in capturing mode. Returns `last` on success (NONE → failure).
+fn run(alt: &Alt, s: &[u8], mut pos: Option<&mut Vec<Option<usize>>>) -> AltResult {
+    let n = s.len();
+    let mut p: usize = 0;
+    let mut i: usize = 0;
+    let mut last: Option<isize> = Some(0);
+    let mut m = false;
+    let mut restart: Option<usize> = None;
+    let mut slots: [Option<(usize, usize)>; 4] = [None; 4];
+    let record = |pos: &mut Option<&mut Vec<Option<usize>>>, k: usize, v: usize| {
+        if let Some(t) = pos.as_deref_mut() {
+            if let Some(e) = t.get_mut(k) {
+                *e = Some(v);
+            }
+        }
+    };
+    // Safety net only (see module docs); never reached on real inputs.
+    let mut budget: u64 = (n as u64 + 1)
+        .saturating_mul(alt.cells.len() as u64 + 1)
+        .saturating_mul(64)
+        .saturating_add(1 << 20);
+
+    'outer: while i < n {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            return None;
+        }
+        let c = s[i];
+        let fc = c.to_ascii_lowercase();
+        // A. End / mark.
+        let mut to_d = false;
+        match alt.cell(p) {
+            Cell::End => {
+                if !alt.end {
+                    return last;
+                }
+                to_d = true;
+            }
+            Cell::Mark => {
+                record(&mut pos, p, i);
+                p += 1;
+                if alt.cell(p) == Cell::End && !alt.end {
+                    return last;
+                }
+            }
+            _ => {}
+        }
+        if !to_d {
+            if alt.cell(p) == Cell::Esc {
+                // B. Class token at p.
+                let q2 = alt.cell(p + 2);
+                if alt.class_matches(p, c) {
+                    // B1.
+                    if !q2.is_quant() {
+                        p += 2;
+                        restart.get_or_insert(i);
+                        last = Some(i as isize);
+                        i += 1;
+                        continue 'outer;
+                    }
+                    if q2 == Cell::Lit(b'*') {
+                        m = true;
+                    }
+                    if m {
+                        // Look ahead at the single next token (R2.6.5).
+                        let mut q = p + 3;
+                        if alt.cell(q) == Cell::Mark {
+                            q += 1;
+                        }
+                        let k: Option<usize> = match alt.cell(q) {
+                            Cell::End => Some(1),
+                            Cell::Esc => {
+                                if alt.class_matches(q, c) {
+                                    Some(if alt.cell(q + 2).is_quant() { 0 } else { 2 })
+                                } else {
+                                    None
+                                }
+                            }
+                            other => {
+                                if other.lit() == Some(fc) {
+                                    m = false;
+                                    Some(1)
+                                } else {
+                                    None
+                                }
+                            }
+                        };
+                        if let Some(k) = k {
+                            if alt.cell(q - 1) == Cell::Mark {
+                                let v = if m && k == 1 { i + 1 } else { i };
+                                record(&mut pos, q - 1, v);
+                            }
+                            if alt.cell(q) == Cell::End {
+                                // `last` not updated, `p` stays (§2.3 B1).
+                                i += 1;
+                                continue 'outer;
+                            }
+                            // R2.6.4: a fifth pending hand-over is not recorded.
+                            if let Some(slot) = slots.iter_mut().find(|s| s.is_none()) {
+                                *slot = Some((p, i));
+                            }
+                            p = q + k;
+                        }
+                    } else {
+                        // `+` consuming its first byte.
+                        if alt.cell(p + 3) == Cell::Mark {
+                            let v = if i + 1 == n { i + 1 } else { i };
+                            record(&mut pos, p + 3, v);
+                        }
+                        m = true;
+                    }
+                    last = Some(i as isize);
+                    i += 1;
+                    continue 'outer;
+                }
+                // B2. The class does not match c.
+                if (q2 == Cell::End || alt.cell(p + 3) == Cell::End) && m && last.is_some() {
+                    // decoding.md §2.8 row 7: succeeds although tokens remain.
+                    last = Some(i as isize);
+                    if !alt.end {
+                        return last;
+                    }
+                } else if q2 == Cell::Lit(b'+') && m {
+                    p += 3;
+                    m = false;
+                    continue 'outer;
+                } else if q2 == Cell::Lit(b'*') {
+                    p += 3;
+                    last = Some(i as isize - 1);
+                    m = false;
+                    continue 'outer;
+                }
+                m = false;
+            } else if alt.cell(p) != Cell::End && alt.cell(p).lit() == Some(fc) {
+                // C. Literal.
+                p += 1;
+                restart.get_or_insert(i);
+                last = Some(i as isize);
+                i += 1;
+                continue 'outer;
+            }
+        }
+        // D. Mismatch.
+        if let Some(slot) = slots.iter_mut().rev().find(|s| s.is_some()) {
+            if let Some((sp, si)) = slot.take() {
+                p = sp;
+                i = si + 1;
+                continue 'outer;
+            }
+        }
+        if alt.begin {
+            return None;
+        }
+        if let Some(r) = restart.take() {
+            i = r;
+        }
+        p = 0;
+        last = None;
+        i += 1;
+    }
+
+    // E. (capturing mode only)
+    if pos.is_some() {
+        while !matches!(alt.cell(p), Cell::Mark | Cell::End) {
+            if alt.cell(p) == Cell::Esc && alt.cell(p + 2) == Cell::Lit(b'*') {
+                p += 3;
+            } else {
+                break;
+            }
+        }
+        if alt.cell(p) == Cell::Mark {
+            record(&mut pos, p, n);
+        }
+    }
+    // F. End of input; increments of p persist (§2.3 F).
+    let eop = |p: &mut usize| {
+        if alt.cell(*p) == Cell::Mark {
+            *p += 1;
+        }
+        alt.cell(*p) == Cell::End
+    };
+    if eop(&mut p) {
+        return last;
+    }
+    if alt.cell(p) == Cell::Esc && m {
+        p += 2;
+        if alt.cell(p).is_quant() {
+            p += 1;
+            if eop(&mut p) {
+                return last;
+            }
+            if alt.cell(p) == Cell::Esc {
+                p += 2;
+                if alt.cell(p) == Cell::Lit(b'*') {
+                    p += 1;
+                    if eop(&mut p) {
+                        return last;
+                    }
+                }
+            }
+        }
+    }
+    if alt.cell(p) == Cell::Esc {
+        p += 2;
+        if alt.cell(p) == Cell::Lit(b'*') {
+            p += 1;
+            if eop(&mut p) {
+                return last;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn re(p: &str) -> OsRegex {
+        OsRegex::compile(p).unwrap()
+    }
+    fn is(p: &str, s: &str) -> bool {
+        re(p).is_match(s.as_bytes())
+    }
+    fn end(p: &str, s: &str) -> Option<isize> {
+        re(p).exec(s.as_bytes(), false).map(|(l, _)| l)
+    }
+    fn end_cap(p: &str, s: &str) -> Option<isize> {
+        re(p).exec(s.as_bytes(), true).map(|(l, _)| l)
+    }
+    fn caps(p: &str, s: &str) -> Option<Vec<String>> {
+        re(p).exec(s.as_bytes(), true).map(|(_, c)| {
+            c.into_iter()
+                .map(|r| String::from_utf8_lossy(&s.as_bytes()[r]).into_owned())
+                .collect()
+        })
+    }
+    fn compile_err(p: &str) -> Option<usize> {
+        OsRegex::compile(p).err().and_then(|e| e.offset)
+    }
+
+    // --- §2.1 lexical rules and errors ---
+    #[test]
+    fn bad_escapes_are_errors() {
+        for p in [
+            "\\n", "\\r", "\\b", "\\x41", "\\^", "\\[", "\\{", "\\-", "\\/", "\\\"", "\\*", "\\+",
+            "\\?", "\\A", "\\Z", "a\\",
+        ] {
+            assert!(OsRegex::compile(p).is_err(), "{p}");
+        }
+        assert_eq!(compile_err("ab\\n"), Some(2));
+    }
+    #[test]
+    fn parenthesis_errors() {
+        assert!(OsRegex::compile("((a))").is_err());
+        assert!(OsRegex::compile("(a").is_err());
+        assert!(OsRegex::compile("a)").is_err());
+        assert!(OsRegex::compile(")(").is_err());
+        assert!(OsRegex::compile("(a|b)").is_err()); // §2.8 row 11
+        assert!(OsRegex::compile("()").is_ok());
+        assert_eq!(compile_err("(a|b)"), Some(2));
+    }
+    #[test]
+    fn too_long() {
+        assert!(OsRegex::compile(&"a".repeat(MAX_PATTERN)).is_ok());
+        assert!(OsRegex::compile(&"a".repeat(MAX_PATTERN + 1)).is_err());
+    }
+    fn class_set(p: &str) -> Vec<u8> {
+        let r = re(&format!("^{p}$"));
+        (1..=255u8).filter(|&b| r.is_match(&[b])).collect()
+    }
+    #[test]
+    fn class_d() {
+        assert_eq!(class_set("\\d"), b"0123456789".to_vec());
+    }
+    #[test]
+    fn class_w() {
+        let mut w: Vec<u8> =
+            b"-0123456789@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".to_vec();
+        w.sort();
+        assert_eq!(class_set("\\w"), w);
+    }
+    #[test]
+    fn class_s() {
+        assert_eq!(class_set("\\s"), b" ".to_vec());
+    }
+    #[test]
+    fn class_p() {
+        let mut p = b"!\"#$%&'()*+,-.:;<=>?[]{}|".to_vec();
+        p.sort();
+        assert_eq!(p.len(), 25);
+        assert_eq!(class_set("\\p"), p);
+    }
+    #[test]
+    fn class_negated() {
+        assert_eq!(class_set("\\W").len(), 255 - 65);
+        assert!(class_set("\\W").contains(&0xe9));
+        assert_eq!(class_set("\\D").len(), 255 - 10);
+        assert_eq!(class_set("\\S").len(), 254);
+        assert!(class_set("\\S").contains(&b'\t'));
+        assert_eq!(class_set("\\.").len(), 255);
+    }
+    #[test]
+    fn class_literal_escapes() {
+        assert_eq!(class_set("\\t"), vec![b'\t']);
+        assert_eq!(class_set("\\("), vec![b'(']);
+        assert_eq!(class_set("\\)"), vec![b')']);
+        assert_eq!(class_set("\\\\"), vec![b'\\']);
+        assert_eq!(class_set("\\$"), vec![b'$']);
+        assert_eq!(class_set("\\|"), vec![b'|']);
+        assert_eq!(class_set("\\<"), vec![b'<']);
+    }
+    #[test]
+    fn quantifier_only_after_class() {
+        assert!(is("ab+", "xab+"));
+        assert!(!is("ab+", "abbb"));
+        assert!(is("x*", "x*"));
+        assert!(!is("x*", "xx"));
+        assert!(is("^\\d++$", "12+"));
+    }
+    #[test]
+    fn anchors() {
+        assert!(is("a^b", "a^b"));
+        assert!(is("a$b", "xa$b"));
+        assert!(is("^$", ""));
+        assert!(!is("^$", "x"));
+        assert!(is("a\\$", "a$"));
+        assert!(!is("a\\$", "a")); // case 446
+        assert!(is("x\\\\$", "x\\")); // `\\` then anchor
+    }
+    #[test]
+    fn high_literal_never_matches() {
+        // R2.1.9
+        assert!(!is("é", "é"));
+        assert!(!is("^é$", "é"));
+        assert!(!is("日本", "日本"));
+        assert!(is("^\\W\\W$", "é"));
+    }
+
+    // --- §2.5 end positions ---
+    #[test]
+    fn end_literal() {
+        assert_eq!(end("^abc", "abcdef"), Some(2));
+    }
+    #[test]
+    fn end_literal_space() {
+        assert_eq!(end("^abc ", "abc def"), Some(3));
+        assert_eq!(end("^\\S+ ", "abc def"), Some(3));
+    }
+    #[test]
+    fn end_quantified_stops_before_end() {
+        assert_eq!(end("^\\w+", "abc def"), Some(3));
+    }
+    #[test]
+    fn end_quantified_to_end_of_input() {
+        assert_eq!(end("^\\w+", "abc"), Some(0));
+    }
+    #[test]
+    fn end_group() {
+        assert_eq!(end_cap("^(\\w+)", "abc def"), Some(0));
+        assert_eq!(end_cap("^(\\w+) (\\d+)", "abc 123 x"), Some(4));
+    }
+    #[test]
+    fn end_spaces() {
+        assert_eq!(end("^\\w+\\s+", "abc   def"), Some(6));
+        assert_eq!(end("^\\w+\\s*", "abc"), Some(2));
+    }
+    #[test]
+    fn end_minus_one() {
+        assert_eq!(end("\\d*", "abc"), Some(-1));
+    }
+    #[test]
+    fn end_dot_plus() {
+        assert_eq!(end("^\\.+ from", "x from y from z"), Some(5));
+    }
+
+    // --- §2.3 F observed cases ---
+    #[test]
+    fn step_f_cases() {
+        assert!(!is("\\w+\\d", "abc"));
+        assert!(!is("\\w+\\d", "1"));
+        assert!(!is("\\d+\\d", "1"));
+        assert!(!is("\\w+\\w", "a"));
+        assert!(!is("^\\.\\.\\.$", "ab"));
+        assert!(!is("^\\d+\\d\\d$", "12"));
+        assert!(is("\\w+\\d\\w*", "abc"));
+        assert!(!is("\\w+\\d\\w+", "abc"));
+        assert!(!is("^x\\d\\w*", "x"));
+    }
+
+    // --- §2.7 ---
+    #[test]
+    fn cap_slash() {
+        assert_eq!(caps("(\\S+)/(\\S+)", "a/b/c").unwrap(), ["a", "b/c"]);
+    }
+    #[test]
+    fn cap_user_from() {
+        assert_eq!(
+            caps("user (\\S+) from (\\S+)", "user bob from 1.2.3.4 port 22").unwrap(),
+            ["bob", "1.2.3.4"]
+        );
+    }
+    #[test]
+    fn cap_action() {
+        assert_eq!(
+            caps("action:\"(\\.*)\";", "action:\"Drop\"; flags:\"4\"; x").unwrap(),
+            ["Drop"]
+        );
+    }
+    #[test]
+    fn cap_numbering_per_alternative() {
+        assert_eq!(caps("x=(\\d+)|y=(\\w+)", "y=abc").unwrap(), ["abc"]);
+    }
+    #[test]
+    fn cap_fortigate() {
+        assert_eq!(
+            caps(
+                "type=\"(\\.*)\"|type=(\\.*)\\s|type=(\\.*)$",
+                "tz=ART type=attack subtype=\"ips\" spp=4"
+            )
+            .unwrap(),
+            ["ips"]
+        );
+    }
+
+    // --- §2.8 differences from PCRE ---
+    #[test]
+    fn row1_dot_literal() {
+        assert!(!is("a.c", "abc"));
+        assert!(is("a.c", "a.c"));
+    }
+    #[test]
+    fn row2_space_only() {
+        assert!(!is("a\\sb", "a\tb"));
+        assert!(is("a\\sb", "a b"));
+    }
+    #[test]
+    fn row3_word_class() {
+        assert!(is("^\\w+$", "foo-bar@x_y"));
+    }
+    #[test]
+    fn row4_literal_plus() {
+        assert!(!is("ab+", "abbb"));
+        assert!(is("ab+", "xab+"));
+    }
+    #[test]
+    fn row5_lazy() {
+        assert_eq!(caps("(\\S+)/(\\S+)", "a/b/c").unwrap(), ["a", "b/c"]);
+    }
+    #[test]
+    fn row6_adjacent_groups() {
+        assert_eq!(caps("(\\d+)(\\w+)", "12ab"), None);
+    }
+    #[test]
+    fn row7_end_of_pattern() {
+        assert!(is("\\w+\\d\\dx", "a1b"));
+    }
+    #[test]
+    fn row8_final_plus_matches_nothing() {
+        assert_eq!(caps("(\\.*)\\S+", " ").unwrap(), [" "]);
+    }
+    #[test]
+    fn row9_lost_lookahead() {
+        assert!(!is("\\.+b ", "abb "));
+    }
+    #[test]
+    fn row10_empty_group() {
+        assert!(is("a()b", "a(b"));
+        assert!(!is("a()b", "ab"));
+    }
+    #[test]
+    fn row12_lazy_capture() {
+        assert_eq!(caps("\\d+(\\w+)", "12ab").unwrap(), ["2ab"]);
+    }
+    #[test]
+    fn row13_compile_errors() {
+        assert!(OsRegex::compile("((a))").is_err());
+        assert!(OsRegex::compile("\\n").is_err());
+        assert!(OsRegex::compile("a\\").is_err());
+    }
+    #[test]
+    fn row14_case_insensitive() {
+        assert!(is("ABC", "xabcx"));
+        assert!(is("abc", "xABCx"));
+    }
+    #[test]
+    fn row15_empty() {
+        assert!(is("", ""));
+        assert!(is("", "anything"));
+    }
+    #[test]
+    fn row16_star_lookahead() {
+        assert!(!is("^\\s*(\\S+)\\s*:", "ab: x"));
+        assert_eq!(caps("^\\s*(\\S+)\\s*:", "ab: x"), None);
+    }
+    #[test]
+    fn row17_four_slots() {
+        assert_eq!(
+            caps("(\\w+): (\\.+): (\\.+)", "Auth: FAILED :: User: x").unwrap(),
+            ["Auth", "FAILED :: User", "x"]
+        );
+    }
+    #[test]
+    fn row11_alternatives_in_order() {
+        assert_eq!(end("b|a", "ab"), Some(1));
+        assert!(is("x|", ""));
+        assert!(is("x|", "zzz"));
+    }
+
+    // --- tables/patterns decoder captures ---
+    #[test]
+    fn decoder_captures() {
+        assert_eq!(caps("(\\w+) (\\w+)", "abc def").unwrap(), ["abc", "def"]);
+        assert_eq!(caps("^(\\S+) (\\S+)$", "a b c"), None);
+        assert_eq!(caps("(\\w+)\\d", "abc1").unwrap(), ["abc"]);
+        assert_eq!(caps("^(\\.+) (\\.+)$", "a b c").unwrap(), ["a", "b c"]);
+        assert_eq!(caps("^(\\.*)x(\\.*)$", "axbxc").unwrap(), ["a", "bxc"]);
+        assert_eq!(caps("(a)|(b)", "b").unwrap(), ["b"]);
+        assert_eq!(caps("(\\w*)", "abc").unwrap(), ["abc"]);
+        assert_eq!(caps("(\\w*)", "").unwrap(), Vec::<String>::new());
+    }
+    #[test]
+    fn nul_ends_subject() {
+        assert!(!is("b", "a\0b"));
+    }
+}
