@@ -79,6 +79,7 @@ pub fn sources(args: &RulesetArgs) -> Result<Sources, String> {
     let mut s = Sources::default();
     if args.ruleset.is_none() && !args.no_builtin {
         s.decoders.extend(defaults::decoder_sources());
+        s.rules.extend(defaults::rule_sources());
     }
     if let Some(root) = &args.ruleset {
         for p in xml_files(&root.join("decoders"), &[])? {

@@ -118,3 +118,66 @@ pub fn read_tsv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     }
     (header, rows)
 }
+
+/// The stock Wazuh 4.11.1 ruleset as Wazuh's default configuration loads it
+/// (rules.md R1.1.5): every decoder, every rule file but
+/// 0215-policy_rules.xml, and the three default lists registered under
+/// etc/lists/. `patch` edits a rule file's text before loading.
+pub fn stock_sources(
+    shared: &std::path::Path,
+    patch: &dyn Fn(&str, String) -> String,
+) -> rulelab_core::Sources {
+    use rulelab_core::{Source, Sources};
+    let root = shared.join("wazuh-4.11.1");
+    let mut s = Sources::default();
+    let read_dir = |d: &std::path::Path| {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        v.sort();
+        v
+    };
+    for p in read_dir(&root.join("decoders")) {
+        s.decoders.push(Source::new(
+            p.display().to_string(),
+            std::fs::read_to_string(&p).expect("read"),
+        ));
+    }
+    for p in read_dir(&root.join("rules")) {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "0215-policy_rules.xml" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).expect("read");
+        s.rules
+            .push(Source::new(p.display().to_string(), patch(&name, text)));
+    }
+    for (name, rel) in [
+        ("etc/lists/audit-keys", "audit-keys"),
+        ("etc/lists/amazon/aws-eventnames", "amazon/aws-eventnames"),
+        ("etc/lists/security-eventchannel", "security-eventchannel"),
+    ] {
+        let text = std::fs::read_to_string(root.join("lists").join(rel)).expect("read list");
+        s.lists.push(Source::new(name, text));
+    }
+    s
+}
+
+/// Loads sources, printing diagnostics, and panics with them if the ruleset
+/// does not load.
+pub fn load(sources: &rulelab_core::Sources) -> rulelab_core::Ruleset {
+    let loaded = rulelab_core::Ruleset::load(sources);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    match loaded.ruleset {
+        Some(r) => r,
+        None => panic!("ruleset does not load:\n{}", errors.join("\n")),
+    }
+}
