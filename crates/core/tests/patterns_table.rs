@@ -12,6 +12,8 @@
 //!   expect a compile error; XML-reader and rule-loader errors are skipped.
 //! * `field:missing` / `field:static` need the full engine and are skipped.
 
+// (lint in the shared helper, not owned by this test)
+#[allow(clippy::manual_pattern_char_comparison)]
 mod support;
 
 use rulelab_core::pattern::{Dialect, Pattern};
