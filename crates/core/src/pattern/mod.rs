@@ -143,3 +143,62 @@ impl Pattern {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No panic and no hang on arbitrary patterns and subjects (all dialects).
+    #[test]
+    fn random_patterns_never_panic() {
+        let alphabet: &[u8] = b"ab1 \\()|^$*+?.[]{}-,:dwsSWDpPtQEkgx<>'=!#iU09\n\t\xc3\xa9\xff";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let plen = (next() % 12) as usize;
+            let pat: Vec<u8> = (0..plen)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let pat = String::from_utf8_lossy(&pat).into_owned();
+            let slen = (next() % 10) as usize;
+            let subj: Vec<u8> = (0..slen)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for d in [Dialect::OsMatch, Dialect::OsRegex, Dialect::Pcre2] {
+                if let Ok(p) = Pattern::compile(d, &pat) {
+                    let _ = p.is_match(&subj);
+                    if let Some(m) = p.exec(&subj, true) {
+                        assert!(m.end >= -1 && m.end < subj.len() as isize + 1);
+                        for r in &m.captures {
+                            assert!(r.start <= r.end && r.end <= subj.len(), "{d:?} {pat:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn api_dispatch() {
+        let p = Pattern::compile(Dialect::OsRegex, "^(\\w+)").unwrap();
+        let m = p.exec(b"abc def", true).unwrap();
+        assert_eq!(m.end, 0);
+        assert_eq!(m.captures, vec![0..3]);
+        let p = Pattern::compile(Dialect::OsMatch, "!foo").unwrap();
+        assert!(p.is_match(b"bar"));
+        assert_eq!(p.exec(b"bar", true).unwrap().end, -1);
+        let p = Pattern::compile(Dialect::Pcre2, "(\\w+)=(\\w+)").unwrap();
+        assert_eq!(p.exec(b"a=1 b=2", true).unwrap().captures, vec![0..1, 2..3]);
+        assert!(
+            Pattern::compile(Dialect::OsRegex, "a\\")
+                .unwrap_err()
+                .offset
+                == Some(1)
+        );
+    }
+}
