@@ -988,10 +988,35 @@ mod tests {
         assert_eq!(c_format_g(0.0, 15), "0");
         assert_eq!(c_format_g(-0.0, 15), "-0");
         assert_eq!(c_format_g(1e-300, 15), "1e-300");
-        assert_eq!(c_format_g(9.999999999999999e22, 15), "1e+23");
+        assert_eq!(c_format_g(999999999999999.9, 15), "1e+15");
+        assert_eq!(c_format_g(999999999999999.9, 17), "999999999999999.88");
         assert_eq!(c_format_f(0.5), "0.500000");
         assert_eq!(c_format_f(f64::INFINITY), "inf");
         assert_eq!(c_format_f(-f64::INFINITY), "-inf");
         assert_eq!(number_text(f64::INFINITY), "inf");
+    }
+
+    /// No panic on arbitrary short inputs (deterministic pseudo-random).
+    #[test]
+    fn no_panic_fuzz() {
+        let alphabet: Vec<char> = "{}[]\":,.-+eE0123456789 \t\nnulltruefalse\\u00dDé\u{1}x"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let csv = JsonOptions {
+            null: NullMode::Discard,
+            array: ArrayMode::Csv,
+        };
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 58) as usize;
+            let mut s = String::from("{\"");
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let _ = decode(&s, &JsonOptions::default());
+            let _ = decode(&s[1..], &csv);
+        }
     }
 }
