@@ -990,4 +990,35 @@ mod tests {
             let _ = predecode("[", msg, "MGR");
         }
     }
+
+    /// No panic on arbitrary header-like inputs (deterministic pseudo-random).
+    #[test]
+    fn no_panic_fuzz() {
+        let alphabet: Vec<char> = "Dec 10 01:02:02 2015-04-16T21:51:02.805+00:00 h p[1]|a:b [ID ] [Time Sender Message Host ]\u{e4}\u{c3}é\0"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 58) as usize;
+            let prefixes = [
+                "",
+                "Dec 10 01:02:02 ",
+                "Dec 10 01:02:02 host ",
+                "2015-04-16T21:51:02.805+00:00 ",
+                "[Time 2006.12.28 15:53:55 UTC] ",
+                "M\u{e4}r 02 17:30:52 ",
+                "1140804070.368  11623 ",
+                "01/28-09:13:16.240702  ",
+            ];
+            let mut s = String::from(prefixes[(seed >> 40) as usize % prefixes.len()]);
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let _ = predecode("stdin", &s, "MGR");
+            let _ = predecode(&s, &s, "MGR");
+            let _ = frame_line(&s);
+        }
+    }
 }

@@ -510,14 +510,29 @@ fn value_int(d: f64) -> i32 {
     }
 }
 
-/// decoding.md §6.3: `%i` of the int when it equals the double, else `%f`.
-pub fn number_text(d: f64) -> String {
+/// Size of the buffer the plugin prints numbers into (`char value_char[64]`
+/// with `snprintf`): longer texts are cut to 63 bytes (tables/decoders case
+/// 60: `1e300` gives the first 63 digits, not the 301-digit text of R6.3).
+const NUMBER_BUFFER: usize = 64;
+
+/// The untruncated `%i` / `%f` text of a number (decoding.md §6.3): `%i` of
+/// the saturated int when it equals the double, else `%f`.
+fn number_text_full(d: f64) -> String {
     let i = value_int(d);
     if f64::from(i) == d {
         i.to_string()
     } else {
         c_format_f(d)
     }
+}
+
+/// decoding.md §6.3 as the plugin produces it, including the 63-byte cut of
+/// its print buffer.
+pub fn number_text(d: f64) -> String {
+    let mut t = number_text_full(d);
+    // ASCII only (digits, sign, point, `inf`), so any cut is a char boundary.
+    t.truncate(NUMBER_BUFFER - 1);
+    t
 }
 
 /// C `printf("%f", d)`: exact, six decimals.
@@ -679,37 +694,64 @@ fn after_value(tree: &Tree, stack: &[(usize, usize)], node: usize, out: &mut Vec
 }
 
 /// decoding.md R6.3.3: the CSV text of an array, None when empty or too long.
+///
+/// Follows the plugin's bookkeeping: `n` advances by the *untruncated* length
+/// of a number text (the `snprintf` return value) while only 63 bytes were
+/// written, so after a cut number the C string ends there (the bytes between
+/// are unwritten heap memory, modelled as NUL) and the inflated `n` still
+/// counts against the 65 536-byte limit.
 fn csv(tree: &Tree, array: &Node) -> Option<String> {
-    let mut v: Vec<u8> = Vec::new();
+    let mut text: Vec<u8> = Vec::new();
+    // Logical write offset `n` of the C code; `visible` = false once a NUL
+    // has ended the C string.
+    let mut n = 0usize;
+    let mut visible = true;
     let mut el = array.child;
     while let Some(e) = tree.node(el) {
-        let piece = match &e.kind {
-            Kind::Str(s) => c_text(s).to_vec(),
-            Kind::Number(d) => number_text(*d).into_bytes(),
-            Kind::Null => b"null".to_vec(),
-            Kind::True => b"true".to_vec(),
-            Kind::False => b"false".to_vec(),
+        let (piece, len) = match &e.kind {
+            Kind::Str(s) => {
+                let t = c_text(s).to_vec();
+                let l = t.len();
+                (t, l)
+            }
+            Kind::Number(d) => {
+                let full = number_text_full(*d);
+                let l = full.len();
+                (number_text(*d).into_bytes(), l)
+            }
+            Kind::Null => (b"null".to_vec(), 4),
+            Kind::True => (b"true".to_vec(), 4),
+            Kind::False => (b"false".to_vec(), 5),
             Kind::Array | Kind::Object => {
                 el = e.next;
                 continue;
             }
         };
-        if v.len() + piece.len() >= OS_MAXSTR {
+        if n + len >= OS_MAXSTR {
             return None;
         }
-        v.extend_from_slice(&piece);
-        if v.len() + 1 >= OS_MAXSTR {
+        if visible {
+            text.extend_from_slice(&piece);
+            if piece.len() < len {
+                visible = false;
+            }
+        }
+        n += len;
+        if n + 1 >= OS_MAXSTR {
             return None;
         }
         if e.next != NONE {
-            v.push(b',');
+            if visible {
+                text.push(b',');
+            }
+            n += 1;
         }
         el = e.next;
     }
-    if v.is_empty() {
+    if text.is_empty() {
         None
     } else {
-        Some(lossy(&v))
+        Some(lossy(&text))
     }
 }
 
@@ -852,10 +894,13 @@ mod tests {
         ] {
             assert_eq!(one(&format!("{{\"x\":{num}}}")), text, "{num}");
         }
-        let big = one(r#"{"x":1e300}"#);
-        assert_eq!(big.len(), 301 + 7);
-        assert!(big.starts_with("1000000000000000052504760255204420248704468581108159154915854115511802457988908195786371375080447864043704443832883878176942523235360430575644792184786706982848387200926575803737830233794788090059368953234970799945081119038967640880074652742780142494579258788820056842838115669472196386865459400540160"));
-        assert!(big.ends_with(".000000"));
+        // R6.3 says a 301-digit text; the plugin's 64-byte buffer keeps 63
+        // (tables/decoders case 60).
+        assert_eq!(
+            one(r#"{"x":1e300}"#),
+            "100000000000000005250476025520442024870446858110815915491585411"
+        );
+        assert_eq!(c_format_f(1e300).len(), 301 + 7);
     }
 
     #[test]
@@ -902,6 +947,14 @@ mod tests {
         assert!(decode(r#"{"a":[{}]}"#, &o).is_empty());
         let long = format!("{{\"a\":[\"{}\"]}}", "x".repeat(OS_MAXSTR));
         assert!(decode(&long, &o).is_empty());
+        // A cut number ends the C string (see `csv`).
+        assert_eq!(
+            decode(r#"{"a":["x",1e300,"y"]}"#, &o),
+            pairs(&[(
+                "a",
+                "x,100000000000000005250476025520442024870446858110815915491585411"
+            )])
+        );
     }
 
     #[test]
@@ -935,10 +988,35 @@ mod tests {
         assert_eq!(c_format_g(0.0, 15), "0");
         assert_eq!(c_format_g(-0.0, 15), "-0");
         assert_eq!(c_format_g(1e-300, 15), "1e-300");
-        assert_eq!(c_format_g(9.999999999999999e22, 15), "1e+23");
+        assert_eq!(c_format_g(999999999999999.9, 15), "1e+15");
+        assert_eq!(c_format_g(999999999999999.9, 17), "999999999999999.88");
         assert_eq!(c_format_f(0.5), "0.500000");
         assert_eq!(c_format_f(f64::INFINITY), "inf");
         assert_eq!(c_format_f(-f64::INFINITY), "-inf");
         assert_eq!(number_text(f64::INFINITY), "inf");
+    }
+
+    /// No panic on arbitrary short inputs (deterministic pseudo-random).
+    #[test]
+    fn no_panic_fuzz() {
+        let alphabet: Vec<char> = "{}[]\":,.-+eE0123456789 \t\nnulltruefalse\\u00dDé\u{1}x"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let csv = JsonOptions {
+            null: NullMode::Discard,
+            array: ArrayMode::Csv,
+        };
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 58) as usize;
+            let mut s = String::from("{\"");
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let _ = decode(&s, &JsonOptions::default());
+            let _ = decode(&s[1..], &csv);
+        }
     }
 }
