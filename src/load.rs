@@ -11,18 +11,23 @@ const DEFAULT_RULE_EXCLUDES: [&str; 1] = ["0215-policy_rules.xml"];
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     // Wazuh works on bytes; rulelab keeps text, converting invalid UTF-8 lossily.
-    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn xml_files(path: &Path, excludes: &[&str]) -> Result<Vec<PathBuf>, String> {
     if path.is_dir() {
         let mut out = Vec::new();
-        let entries = fs::read_dir(path).map_err(|e| format!("{}: cannot list: {e}", path.display()))?;
+        let entries =
+            fs::read_dir(path).map_err(|e| format!("{}: cannot list: {e}", path.display()))?;
         for entry in entries.flatten() {
             let p = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             // Wazuh's default pattern `.xml$` (case-insensitive), non-recursive.
-            if p.is_file() && name.to_ascii_lowercase().ends_with(".xml") && !excludes.contains(&name.as_str()) {
+            if p.is_file()
+                && name.to_ascii_lowercase().ends_with(".xml")
+                && !excludes.contains(&name.as_str())
+            {
                 out.push(p);
             }
         }
@@ -43,7 +48,11 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Resu
         if p.is_dir() {
             list_files(root, &p, out)?;
         } else if p.extension().is_none_or(|e| e != "cdb") {
-            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((format!("etc/lists/{rel}"), p));
         }
     }
@@ -55,7 +64,10 @@ fn add_lists(path: &Path, sources: &mut Sources) -> Result<(), String> {
     if path.is_dir() {
         list_files(path, path, &mut files)?;
     } else if path.is_file() {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         files.push((format!("etc/lists/{name}"), path.to_path_buf()));
     } else {
         return Err(format!("{}: no such file or directory", path.display()));
@@ -68,7 +80,10 @@ fn add_lists(path: &Path, sources: &mut Sources) -> Result<(), String> {
 
 /// Whether any ruleset argument was given.
 pub fn has_ruleset(args: &RulesetArgs) -> bool {
-    args.ruleset.is_some() || !args.rules.is_empty() || !args.decoders.is_empty() || !args.lists.is_empty()
+    args.ruleset.is_some()
+        || !args.rules.is_empty()
+        || !args.decoders.is_empty()
+        || !args.lists.is_empty()
 }
 
 /// Collects the sources named by the arguments, or the embedded example.
@@ -83,10 +98,12 @@ pub fn sources(args: &RulesetArgs) -> Result<Sources, String> {
     }
     if let Some(root) = &args.ruleset {
         for p in xml_files(&root.join("decoders"), &[])? {
-            s.decoders.push(Source::new(p.display().to_string(), read_text(&p)?));
+            s.decoders
+                .push(Source::new(p.display().to_string(), read_text(&p)?));
         }
         for p in xml_files(&root.join("rules"), &DEFAULT_RULE_EXCLUDES)? {
-            s.rules.push(Source::new(p.display().to_string(), read_text(&p)?));
+            s.rules
+                .push(Source::new(p.display().to_string(), read_text(&p)?));
         }
         let lists = root.join("lists");
         if lists.is_dir() {
@@ -95,12 +112,14 @@ pub fn sources(args: &RulesetArgs) -> Result<Sources, String> {
     }
     for d in &args.decoders {
         for p in xml_files(d, &[])? {
-            s.decoders.push(Source::new(p.display().to_string(), read_text(&p)?));
+            s.decoders
+                .push(Source::new(p.display().to_string(), read_text(&p)?));
         }
     }
     for r in &args.rules {
         for p in xml_files(r, &[])? {
-            s.rules.push(Source::new(p.display().to_string(), read_text(&p)?));
+            s.rules
+                .push(Source::new(p.display().to_string(), read_text(&p)?));
         }
     }
     for l in &args.lists {

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "rulelab", version, about = "Which Wazuh rule fires for this log? Answered offline, like wazuh-logtest (Wazuh 4.11.1).")]
+#[command(
+    name = "rulelab",
+    version,
+    about = "Which Wazuh rule fires for this log? Answered offline, like wazuh-logtest (Wazuh 4.11.1)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

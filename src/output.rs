@@ -3,7 +3,10 @@
 use crate::load;
 use crate::{Format, ValidateArgs};
 use rulelab_core::render::{alert, logtest};
-use rulelab_core::{defaults, predecode, Diagnostic, Now, Ruleset, Session, SessionOptions, Severity, Sources, Verdict};
+use rulelab_core::{
+    defaults, predecode, Diagnostic, Now, Ruleset, Session, SessionOptions, Severity, Sources,
+    Verdict,
+};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -23,9 +26,15 @@ pub fn print_diagnostic(d: &Diagnostic, sources: &Sources, out: &mut impl Write)
             .map(|s| s.text.as_str());
         if let Some(line) = text.and_then(|t| t.lines().nth(span.line.saturating_sub(1) as usize)) {
             let col = span.column.saturating_sub(1) as usize;
-            let width = (span.end.saturating_sub(span.start)).clamp(1, line.len().saturating_sub(col).max(1));
+            let width = (span.end.saturating_sub(span.start))
+                .clamp(1, line.len().saturating_sub(col).max(1));
             writeln!(out, "   | {line}")?;
-            writeln!(out, "   | {}{}", " ".repeat(col.min(line.len())), "^".repeat(width))?;
+            writeln!(
+                out,
+                "   | {}{}",
+                " ".repeat(col.min(line.len())),
+                "^".repeat(width)
+            )?;
         }
     }
     if let Some(h) = &d.help {
@@ -39,7 +48,9 @@ pub fn print_diagnostic(d: &Diagnostic, sources: &Sources, out: &mut impl Write)
 
 /// The wall clock for timeframes and `<time>`/`<weekday>` (in UTC).
 fn now() -> Now {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     Now {
         epoch_secs: secs,
         minute_of_day: ((secs.rem_euclid(86_400)) / 60) as u16,
@@ -83,7 +94,11 @@ impl Summary {
     }
 
     fn to_text(&self) -> String {
-        let levels: Vec<String> = self.by_level.iter().map(|(l, n)| format!("level {l}: {n}")).collect();
+        let levels: Vec<String> = self
+            .by_level
+            .iter()
+            .map(|(l, n)| format!("level {l}: {n}"))
+            .collect();
         format!(
             "Summary: {} events, {} decoded, {} matched a rule, {} alerts{}{}\n",
             self.events,
@@ -113,12 +128,24 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         let _ = print_diagnostic(d, &sources, &mut err);
     }
     let Some(ruleset) = loaded.ruleset else {
-        let n = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-        let _ = writeln!(err, "error: the ruleset does not load ({n} error(s)); Wazuh would refuse it too");
+        let n = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let _ = writeln!(
+            err,
+            "error: the ruleset does not load ({n} error(s)); Wazuh would refuse it too"
+        );
         return Ok(ExitCode::from(2));
     };
     let manager = args.manager_name.clone().unwrap_or_else(load::manager_name);
-    let mut session = Session::new(&ruleset, SessionOptions { manager_name: manager.clone() });
+    let mut session = Session::new(
+        &ruleset,
+        SessionOptions {
+            manager_name: manager.clone(),
+        },
+    );
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
@@ -148,17 +175,24 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
             run_line(line, &mut out).map_err(io_err)?;
         }
     } else {
-        let inputs: Vec<std::path::PathBuf> = if args.events.is_empty() { vec!["-".into()] } else { args.events.clone() };
+        let inputs: Vec<std::path::PathBuf> = if args.events.is_empty() {
+            vec!["-".into()]
+        } else {
+            args.events.clone()
+        };
         for input in inputs {
             let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
                 Box::new(BufReader::new(io::stdin()))
             } else {
-                Box::new(BufReader::new(File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?))
+                Box::new(BufReader::new(
+                    File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?,
+                ))
             };
             for line in reader.split(b'\n') {
                 // Only the LF is removed, like logtest's reader (decoding.md R4.1.1).
                 let bytes = line.map_err(io_err)?;
-                let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                let text = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 run_line(&text, &mut out).map_err(io_err)?;
             }
         }
@@ -168,7 +202,8 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
     match args.format {
         Format::Text => {
             if !args.no_summary {
-                out.write_all(summary.to_text().as_bytes()).map_err(io_err)?;
+                out.write_all(summary.to_text().as_bytes())
+                    .map_err(io_err)?;
             }
         }
         Format::Json => {
@@ -178,7 +213,12 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
                 .map(|d| serde_json::to_value(d).unwrap_or_default())
                 .collect();
             let doc = serde_json::json!({ "diagnostics": diags, "events": all, "summary": summary.to_json() });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default()).map_err(io_err)?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+            .map_err(io_err)?;
         }
         Format::Ndjson => {}
     }

@@ -31,9 +31,13 @@ fn run_folder(name: &str) {
     let dir = shared.join("oracle").join(name);
     let mut sources = support::stock_sources(&shared, &|_, t| t);
     let local_rules = std::fs::read_to_string(dir.join("local_rules.xml")).expect("local rules");
-    sources.rules.push(Source::new("etc/rules/local_rules.xml", local_rules));
+    sources
+        .rules
+        .push(Source::new("etc/rules/local_rules.xml", local_rules));
     if let Ok(dec) = std::fs::read_to_string(dir.join("local_decoders.xml")) {
-        sources.decoders.push(Source::new("etc/decoders/local_decoder.xml", dec));
+        sources
+            .decoders
+            .push(Source::new("etc/decoders/local_decoder.xml", dec));
     }
     let ruleset = support::load(&sources);
     let mut session = Session::new(
@@ -72,7 +76,11 @@ fn run_folder(name: &str) {
         theirs.len(),
         failures.join("\n")
     );
-    eprintln!("{name}: {} of {} events identical", theirs.len(), theirs.len());
+    eprintln!(
+        "{name}: {} of {} events identical",
+        theirs.len(),
+        theirs.len()
+    );
 }
 
 #[test]

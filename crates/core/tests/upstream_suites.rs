@@ -49,7 +49,9 @@ fn parse_ini(text: &str) -> Vec<Section> {
         let Some(sep) = sep else { continue };
         let key = line[..sep].trim().to_ascii_lowercase();
         let value = line[sep + 1..].trim().to_string();
-        let Some(sec) = sections.last_mut() else { continue };
+        let Some(sec) = sections.last_mut() else {
+            continue;
+        };
         match sec.1.iter().position(|(k, _)| *k == key) {
             Some(i) => {
                 sec.1[i].1.push(value);
@@ -77,7 +79,9 @@ fn patch_60000(name: &str, text: String) -> String {
     if name != "0575-win-base_rules.xml" {
         return text;
     }
-    let Some(start) = text.find("<rule id=\"60000\"") else { return text };
+    let Some(start) = text.find("<rule id=\"60000\"") else {
+        return text;
+    };
     let end = start + text[start..].find("</rule>").unwrap_or(0);
     let body = &text[start..end];
     let mut patched = String::new();
@@ -107,9 +111,13 @@ fn harness_ruleset(shared: &std::path::Path) -> Ruleset {
     for n in names {
         let text = std::fs::read_to_string(dir.join(&n)).expect("read");
         if n.starts_with("test_") && n.ends_with("rules.xml") {
-            sources.rules.push(Source::new(format!("etc/rules/{n}"), text));
+            sources
+                .rules
+                .push(Source::new(format!("etc/rules/{n}"), text));
         } else if n.starts_with("test_") && n.ends_with("decoders.xml") {
-            sources.decoders.push(Source::new(format!("etc/decoders/{n}"), text));
+            sources
+                .decoders
+                .push(Source::new(format!("etc/decoders/{n}"), text));
         }
     }
     support::load(&sources)
@@ -120,7 +128,11 @@ fn run_ini(ruleset: &Ruleset, text: &str) -> (usize, Vec<String>) {
     let mut passed = 0;
     let mut failures = Vec::new();
     for (name, keys) in parse_ini(text) {
-        let get = |k: &str| keys.iter().find(|(key, _)| key == k).map(|(_, v)| v.join("\n"));
+        let get = |k: &str| {
+            keys.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.join("\n"))
+        };
         let expected = [
             get("rule").unwrap_or_default(),
             get("alert").unwrap_or_default(),
@@ -133,9 +145,18 @@ fn run_ini(ruleset: &Ruleset, text: &str) -> (usize, Vec<String>) {
                 for event in predecode::frame_line(line) {
                     let v = session.evaluate(event, "stdin");
                     result = [
-                        v.rule.as_ref().map(|r| r.id.to_string()).unwrap_or_default(),
-                        v.rule.as_ref().map(|r| r.level.to_string()).unwrap_or_default(),
-                        v.decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+                        v.rule
+                            .as_ref()
+                            .map(|r| r.id.to_string())
+                            .unwrap_or_default(),
+                        v.rule
+                            .as_ref()
+                            .map(|r| r.level.to_string())
+                            .unwrap_or_default(),
+                        v.decoder
+                            .as_ref()
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default(),
                     ];
                 }
             }
@@ -160,15 +181,23 @@ fn ini_parser_follows_configparser() {
     let s = parse_ini("; c\n[a]\nlog 1 pass = x: y\nlog 1 pass = z\nrule = 1\nalert = \ndecoder = d\n  cont\n\n[a]\nlog 2 fail = w\n");
     assert_eq!(s.len(), 1);
     let keys = &s[0].1;
-    assert_eq!(keys[0], ("log 1 pass".to_string(), vec!["x: y".to_string(), "z".to_string()]));
-    assert_eq!(keys[2].1, vec![String::new()]);
+    assert_eq!(
+        keys[0],
+        (
+            "log 1 pass".to_string(),
+            vec!["x: y".to_string(), "z".to_string()]
+        )
+    );
+    assert_eq!(keys[2].1.join("\n"), "");
     assert_eq!(keys[3].1, vec!["d".to_string(), "cont".to_string()]);
     assert_eq!(keys[4].0, "log 2 fail");
 }
 
 #[test]
 fn upstream_suites_of_issue_2_pass() {
-    let Some(shared) = support::shared_dir() else { return };
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
     let ruleset = harness_ruleset(&shared);
     let mut report = Vec::new();
     let mut all_failures = Vec::new();
@@ -181,11 +210,18 @@ fn upstream_suites_of_issue_2_pass() {
         "test_pcre2_regex.ini",
         "test_features.ini",
     ] {
-        let text = std::fs::read_to_string(shared.join("wazuh-4.11.1/testing/tests").join(file)).expect("ini");
+        let text = std::fs::read_to_string(shared.join("wazuh-4.11.1/testing/tests").join(file))
+            .expect("ini");
         let (passed, failures) = run_ini(&ruleset, &text);
         report.push(format!("{file}: {passed}/{}", passed + failures.len()));
         all_failures.extend(failures.into_iter().map(|f| format!("{file} {f}")));
     }
     eprintln!("{}", report.join("\n"));
-    assert!(all_failures.is_empty(), "{}\n{} failing:\n{}", report.join("\n"), all_failures.len(), all_failures.join("\n"));
+    assert!(
+        all_failures.is_empty(),
+        "{}\n{} failing:\n{}",
+        report.join("\n"),
+        all_failures.len(),
+        all_failures.join("\n")
+    );
 }

@@ -16,7 +16,10 @@ pub const FALCO_EVENTS: &str = include_str!("falco_events.jsonl");
 
 /// The built-in category templates only.
 pub fn rule_sources() -> Vec<Source> {
-    vec![Source::new("builtin/0010-rulelab_rules_config.xml", RULES_CONFIG)]
+    vec![Source::new(
+        "builtin/0010-rulelab_rules_config.xml",
+        RULES_CONFIG,
+    )]
 }
 
 /// The built-in decoders only.

@@ -937,10 +937,29 @@ impl<'a> Tr<'a> {
             b'N' => {
                 self.i += 1;
                 if self.peek() == Some(b'{') {
-                    return Err(perr(
-                        "\\N{U+dddd} is supported only in Unicode (UTF) mode",
-                        at,
-                    ));
+                    if !self.utf {
+                        return Err(perr(
+                            "\\N{U+dddd} is supported only in Unicode (UTF) mode",
+                            at,
+                        ));
+                    }
+                    // \N{U+hhhh}: one code point, by number (UTF mode only).
+                    let rest = &self.p[self.i..];
+                    let close = rest.iter().position(|&b| b == b'}');
+                    let code = close.and_then(|c| {
+                        let body = std::str::from_utf8(&rest[1..c]).ok()?;
+                        let hex = body.strip_prefix("U+")?;
+                        u32::from_str_radix(hex, 16).ok()
+                    });
+                    match (close, code) {
+                        (Some(c), Some(v)) if char::from_u32(v).is_some() => {
+                            self.i += c + 1;
+                            let lit = self.lit_str(v, f);
+                            self.out.push_str(&lit);
+                            return Ok(true);
+                        }
+                        _ => return Err(perr("malformed \\N{U+hhhh} escape", at)),
+                    }
                 }
                 self.out.push_str(r"[^\n]");
                 return Ok(true);

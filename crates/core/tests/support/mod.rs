@@ -104,7 +104,7 @@ pub fn read_tsv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
         cells.resize(header.len(), String::new());
         if let Some(ec) = esc_col {
             let escaped: Vec<String> = cells[ec]
-                .split(|c| c == ',' || c == ' ')
+                .split([',', ' '])
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
