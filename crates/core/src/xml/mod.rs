@@ -244,9 +244,10 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// os_xml keeps its error in a 128-byte buffer (`XML_ERR_LENGTH`).
+/// os_xml formats its error with `vsnprintf(err, XML_ERR_LENGTH - 1, ...)`:
+/// at most 126 bytes survive.
 fn wazuh_text(err: &[u8]) -> String {
-    let end = err.len().min(127);
+    let end = err.len().min(126);
     String::from_utf8_lossy(&err[..end]).into_owned()
 }
 
