@@ -59,7 +59,7 @@
 //! Wazuh 4.11.1's own os_xml compiled from source (outside this repository):
 //! identical trees (names, contents, attributes) for all 304 stock rule,
 //! decoder and testing files, and identical trees or error messages (with
-//! Wazuh's line numbers) for ~23,000 generated and mutated inputs covering
+//! Wazuh's line numbers) for about 21,000 generated and mutated inputs covering
 //! every error path, the size and depth limits at their boundaries, NUL
 //! bytes and variable substitution. `tests/xml_stock.rs` also replays the
 //! oracle runs whose output shows a 1226 error.
