@@ -1,6 +1,8 @@
 //! Every stock Wazuh 4.11.1 rule and decoder file, and the testing ruleset,
 //! must parse without error (the real Wazuh loads them all).
 
+// support/mod.rs is not ours; it trips a clippy lint (reported to the lead).
+#[allow(clippy::manual_pattern_char_comparison)]
 mod support;
 
 use rulelab_core::xml;
@@ -81,4 +83,63 @@ fn stock_rules_with_variables_substitute() {
         walk(r, &mut seen);
     }
     assert!(seen > 10);
+}
+
+/// Every custom rule/decoder file of the oracle runs: where Wazuh printed a
+/// 1226/1227 error, we must fail with the same message and line; elsewhere
+/// the file must parse.
+#[test]
+fn oracle_runs_agree_on_xml_errors() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    let mut outputs = Vec::new();
+    fn find(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                find(&p, out);
+            } else if p.file_name().is_some_and(|n| n == "output.txt") {
+                out.push(p);
+            }
+        }
+    }
+    find(&shared.join("oracle"), &mut outputs);
+    let (mut checked, mut errors) = (0, 0);
+    for out in outputs {
+        let dir = out.parent().expect("run folder");
+        let output = std::fs::read_to_string(&out).unwrap_or_default();
+        let expected: Option<String> = output
+            .lines()
+            .find(|l| l.contains("(1226)") || l.contains("(1227)"))
+            .and_then(|l| l.split("': ").nth(1).map(str::to_string));
+        for (name, installed) in [
+            ("rules.xml", "etc/rules/local_rules.xml"),
+            ("decoders.xml", "etc/decoders/local_decoder.xml"),
+        ] {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            let mentioned = output.contains(installed);
+            let file: Arc<str> = Arc::from(installed);
+            checked += 1;
+            match (xml::parse(&file, &text), &expected) {
+                (Err(d), Some(msg)) if mentioned => {
+                    errors += 1;
+                    let w = d.wazuh.clone().unwrap_or_default();
+                    assert!(w.ends_with(msg.as_str()), "{}: {w} vs {msg}", dir.display());
+                }
+                (Ok(_), Some(_)) if mentioned => {
+                    panic!("{}: Wazuh refused {name}, we accept it", dir.display())
+                }
+                (Err(d), _) => panic!("{}: {name}: {d} {:?}", dir.display(), d.wazuh),
+                (Ok(_), _) => {}
+            }
+        }
+    }
+    eprintln!("checked {checked} oracle files, {errors} expected XML errors");
+    assert!(errors >= 4);
 }
