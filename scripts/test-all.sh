@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of rulelab. Idempotent: installs only what is missing.
+# Usage: scripts/test-all.sh        (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: wasm32-unknown-unknown target"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (workspace, all targets, -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (workspace: unit, integration, oracle and upstream suites)"
+if [ ! -d ../shared ] && [ -z "${RULELAB_SHARED:-}" ]; then
+  echo "note: ../shared (Wazuh 4.11.1 reference data) is absent: conformance tests will print SKIPPED"
+fi
+cargo test --workspace
+
+step "rulelab-core builds for wasm32-unknown-unknown"
+cargo build -p rulelab-core --target wasm32-unknown-unknown
+
+step "rulelab-web compiles for wasm32-unknown-unknown"
+cargo check -p rulelab-web --target wasm32-unknown-unknown
+
+step "all tests passed"
