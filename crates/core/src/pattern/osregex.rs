@@ -340,7 +340,7 @@ fn run(alt: &Alt, s: &[u8], mut pos: Option<&mut Vec<Option<usize>>>) -> AltResu
     let mut m = false;
     let mut restart: Option<usize> = None;
     let mut slots: [Option<(usize, usize)>; 4] = [None; 4];
-    let mut record = |pos: &mut Option<&mut Vec<Option<usize>>>, k: usize, v: usize| {
+    let record = |pos: &mut Option<&mut Vec<Option<usize>>>, k: usize, v: usize| {
         if let Some(t) = pos.as_deref_mut() {
             if let Some(e) = t.get_mut(k) {
                 *e = Some(v);
@@ -576,8 +576,8 @@ mod tests {
     #[test]
     fn bad_escapes_are_errors() {
         for p in [
-            "\\n", "\\r", "\\b", "\\x41", "\\^", "\\[", "\\{", "\\-", "\\/", "\\\"", "\\*",
-            "\\+", "\\?", "\\A", "\\Z", "a\\",
+            "\\n", "\\r", "\\b", "\\x41", "\\^", "\\[", "\\{", "\\-", "\\/", "\\\"", "\\*", "\\+",
+            "\\?", "\\A", "\\Z", "a\\",
         ] {
             assert!(OsRegex::compile(p).is_err(), "{p}");
         }
@@ -608,8 +608,8 @@ mod tests {
     }
     #[test]
     fn class_w() {
-        let mut w: Vec<u8> = b"-0123456789@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-            .to_vec();
+        let mut w: Vec<u8> =
+            b"-0123456789@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".to_vec();
         w.sort();
         assert_eq!(class_set("\\w"), w);
     }
@@ -729,11 +729,7 @@ mod tests {
     #[test]
     fn cap_user_from() {
         assert_eq!(
-            caps(
-                "user (\\S+) from (\\S+)",
-                "user bob from 1.2.3.4 port 22"
-            )
-            .unwrap(),
+            caps("user (\\S+) from (\\S+)", "user bob from 1.2.3.4 port 22").unwrap(),
             ["bob", "1.2.3.4"]
         );
     }
