@@ -214,3 +214,126 @@ fn stock_and_testing_decoders_load_without_error() {
     assert!(set.id_of("json").is_some());
     assert!(set.id_of("windows_eventchannel").is_some());
 }
+
+/// One ini section: its name and (key, value lines) in order.
+type IniSection = (String, Vec<(String, Vec<String>)>);
+
+/// A reduced Python-3 `RawConfigParser` with list-extending repeated keys
+/// (rules.md R9.2.1): returns per section the (key, value lines) in order.
+fn read_ini(text: &str) -> Vec<IniSection> {
+    let mut sections: Vec<IniSection> = Vec::new();
+    let mut last_key: Option<usize> = None;
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let stripped = line.trim();
+        if stripped.starts_with('#') || stripped.starts_with(';') {
+            continue;
+        }
+        if stripped.is_empty() {
+            continue;
+        }
+        if line.starts_with(' ') || line.starts_with('\t') {
+            if let (Some(sec), Some(k)) = (sections.last_mut(), last_key) {
+                sec.1[k].1.push(stripped.to_string());
+            }
+            continue;
+        }
+        if stripped.starts_with('[') {
+            if let Some(end) = stripped.rfind(']') {
+                let name = stripped[1..end].to_string();
+                sections.push((name, Vec::new()));
+                last_key = None;
+                continue;
+            }
+        }
+        let Some(sep) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..sep].trim().to_ascii_lowercase();
+        let value = line[sep + 1..].trim().to_string();
+        let Some(sec) = sections.last_mut() else {
+            continue;
+        };
+        match sec.1.iter().position(|(k, _)| *k == key) {
+            Some(i) => {
+                sec.1[i].1.push(value);
+                last_key = Some(i);
+            }
+            None => {
+                sec.1.push((key, vec![value]));
+                last_key = Some(sec.1.len() - 1);
+            }
+        }
+    }
+    sections
+}
+
+/// The `decoder =` expectations of `testing/tests/*.ini` for every `… pass`
+/// test (decoding.md 0.3: Wazuh agrees on all of them).
+#[test]
+fn ini_suite_decoder_names() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    let mut files = stock_files(&shared);
+    let testing = shared.join("wazuh-4.11.1/testing/ruleset");
+    for e in std::fs::read_dir(&testing)
+        .expect("testing ruleset")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("test_") && name.ends_with("decoders.xml") {
+            files.push((format!("etc/decoders/{name}"), e.path()));
+        }
+    }
+    let (set, _) = load(files);
+    let dir = shared.join("wazuh-4.11.1/testing/tests");
+    let mut inis: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ini"))
+        .collect();
+    inis.sort();
+    let (mut pass, mut fail) = (0usize, Vec::new());
+    for ini in &inis {
+        let bytes = std::fs::read(ini).expect("ini");
+        let text = String::from_utf8_lossy(&bytes);
+        for (section, opts) in read_ini(&text) {
+            let Some((_, want)) = opts.iter().find(|(k, _)| k == "decoder") else {
+                continue;
+            };
+            if want.len() != 1 {
+                continue;
+            }
+            let want = &want[0];
+            for (key, lines) in &opts {
+                if !key.starts_with("log ") || !key.ends_with("pass") {
+                    continue;
+                }
+                let mut got = String::new();
+                for line in lines {
+                    for ev in frame_line(line) {
+                        let mut e = Event::new(predecode("stdin", ev, "vm"));
+                        got = set.decode(&mut e).map(|m| m.name).unwrap_or_default();
+                    }
+                }
+                if got == *want {
+                    pass += 1;
+                } else {
+                    fail.push(format!(
+                        "{} [{section}] {key}: want {want:?} got {got:?}: {:?}",
+                        ini.file_name().unwrap().to_string_lossy(),
+                        lines.last()
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("ini suite decoder names: {pass} pass, {} fail", fail.len());
+    for f in &fail {
+        eprintln!("  {f}");
+    }
+    assert!(pass > 1300);
+    assert!(fail.len() < 10, "{} mismatches", fail.len());
+}
