@@ -841,3 +841,76 @@ fn no_panic_on_odd_input() {
         s.decode(&mut e);
     }
 }
+
+// ---- other plugins (§6.7) ----------------------------------------------------
+
+fn plugin_set(name: &str) -> DecoderSet {
+    ok(&format!(
+        r#"<decoder name="p"><prematch>^</prematch><plugin_decoder>{name}</plugin_decoder></decoder>"#
+    ))
+}
+
+#[test]
+fn pf_plugin() {
+    let s = plugin_set("PF_Decoder");
+    let mut e = ev("Mar 30 15:54:22.171929 rule 3/(match) pass out on xl0: 192.168.2.10.1514 > 192.168.2.20.53: udp 42");
+    s.decode(&mut e);
+    assert_eq!(e.get_static(StaticField::Action), Some("pass"));
+    assert_eq!(e.get_static(StaticField::SrcIp), Some("192.168.2.10"));
+    assert_eq!(e.get_static(StaticField::SrcPort), Some("1514"));
+    assert_eq!(e.get_static(StaticField::DstIp), Some("192.168.2.20"));
+    assert_eq!(e.get_static(StaticField::DstPort), Some("53"));
+    assert_eq!(e.get_static(StaticField::Protocol), Some("UDP"));
+    // Set silently: nothing printed in phase 2.
+    assert!(e.assignments.is_empty());
+}
+
+#[test]
+fn symantec_ws_plugin() {
+    let s = plugin_set("SymantecWS_Decoder");
+    let mut e = ev("20070101,1200,3=1234567890,10=bob,11=1.2.3.4,60=http://x/y,10=eve");
+    s.decode(&mut e);
+    assert_eq!(e.get_static(StaticField::DstUser), Some("bob"));
+    assert_eq!(e.get_static(StaticField::SrcIp), Some("1.2.3.4"));
+    assert_eq!(e.get_static(StaticField::Url), Some("http://x/y"));
+    assert_eq!(e.get_static(StaticField::Id), Some("3=1234567"));
+}
+
+#[test]
+fn sonicwall_plugin() {
+    let s = plugin_set("SonicWall_Decoder");
+    let mut e = ev(
+        r#"id=firewall sn=000SERIAL time="2007-01-03 14:48:06" fw=1.1.1.1 pri=6 c=262144 m=98 msg="Connection Opened" n=23419 src=2.2.2.2:36701:WAN dst=1.1.1.1:50000:WAN proto=tcp/50000"#,
+    );
+    s.decode(&mut e);
+    assert_eq!(e.get_static(StaticField::Status), Some("6"));
+    assert_eq!(e.get_static(StaticField::Id), Some("98"));
+    assert_eq!(e.get_static(StaticField::SrcIp), Some("2.2.2.2"));
+    assert_eq!(e.get_static(StaticField::SrcPort), Some("36701"));
+    assert_eq!(e.get_static(StaticField::DstIp), Some("1.1.1.1"));
+    assert_eq!(e.get_static(StaticField::DstPort), Some("50000"));
+    assert_eq!(e.get_static(StaticField::Protocol), Some("tcp"));
+    assert_eq!(e.get_static(StaticField::Action), Some("pass"));
+}
+
+#[test]
+fn json_plugin_maps_static_and_dynamic_keys() {
+    let s = ok(
+        r#"<decoder name="j"><prematch>^J </prematch><plugin_decoder offset="after_prematch">JSON_Decoder</plugin_decoder></decoder>"#,
+    );
+    let mut e =
+        ev(r#"J {"srcip":"1.2.3.4","user":"bob","systemname":"s","system_name":"t","a":{"b":1}}"#);
+    s.decode(&mut e);
+    assert_eq!(
+        fields(&e),
+        vec![
+            ("srcip", "1.2.3.4"),
+            ("user", "bob"),
+            ("systemname", "s"),
+            ("system_name", "t"),
+            ("a.b", "1")
+        ]
+    );
+    assert_eq!(e.get_static(StaticField::SystemName), Some("s"));
+    assert_eq!(e.get_static(StaticField::DstUser), None);
+}
