@@ -831,9 +831,7 @@ fn insert(set: &mut DecoderSet, dec: Decoder, file: &Arc<str>) -> Result<(), Fat
                 continue;
             }
             let children = top.children.clone();
-            if let Err(d) = add_child(set, &children, idx, file) {
-                return Err(d);
-            }
+            add_child(set, &children, idx, file)?;
             let top = if list == 0 {
                 &mut set.pn[t]
             } else {

@@ -244,3 +244,6 @@ impl DecoderSet {
         self.decoders.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,11 @@
 //! Plugin decoders (decoding.md §6, §6.7) and the accumulator (§5.11).
 //!
 //! The JSON plugin's flattening lives in [`super::json`]; here its pairs are
-//! mapped to static/dynamic fields (R6.4). PF, SymantecWS and SonicWall are
-//! ported from the behaviour listed in §6.7; OSSECAlert (which rewrites the
-//! event and pre-selects a rule) is accepted at load time but extracts
-//! nothing here.
+//! mapped to static/dynamic fields (R6.4). PF, SymantecWS and SonicWall
+//! follow their C plugins (fields set silently: the standalone test mode
+//! does not print them); none of them runs with the stock ruleset (R5.6.3).
+//! OSSECAlert (which rewrites the event and pre-selects a rule) is accepted
+//! at load time but extracts nothing here.
 
 use super::eval::Subject;
 use super::load::DECODER_ORDER_SIZE;
@@ -64,143 +65,235 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
+/// Plugins other than JSON set event fields directly, without the phase-2
+/// print of the standalone test mode (only `*_FP` order functions and the
+/// JSON plugin print): assign without recording a printed assignment.
+fn set_silent(event: &mut Event, field: StaticField, value: String) {
+    event.set_static(field, value);
+    event.assignments.pop();
 }
 
-/// PF_Decoder (§6.7): `… ) pass|block … on IF: SRC > DST: …`.
+fn pos_of(hay: &[u8], from: usize, b: u8) -> Option<usize> {
+    hay.get(from..)?
+        .iter()
+        .position(|&x| x == b)
+        .map(|i| from + i)
+}
+
+/// Splits `a.b.c.d.port` at the 4th dot.
+fn split4(addr: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let mut dots = 0;
+    for (i, &b) in addr.iter().enumerate() {
+        if b == b'.' {
+            dots += 1;
+            if dots == 4 {
+                return (&addr[..i], Some(&addr[i + 1..]));
+            }
+        }
+    }
+    (addr, None)
+}
+
+/// PF_Decoder (§6.7, `pf_decoder.c`): `… ) pass|block … : SRC > DST: proto…`.
 fn pf(log: &[u8], event: &mut Event) {
-    let Some(p) = find(log, b") ") else { return };
-    let rest = &log[p + 2..];
-    let action = match rest.first() {
+    let Some(p) = pos_of(log, 0, b')') else {
+        return;
+    };
+    let mut i = p + 1;
+    if log.get(i) != Some(&b' ') {
+        return;
+    }
+    i += 1;
+    let action = match log.get(i) {
         Some(b'p') => "pass",
         Some(b'b') => "block",
         _ => return,
     };
-    event.set_static(StaticField::Action, action.to_string());
-    let Some(on) = find(rest, b" on ") else {
+    set_silent(event, StaticField::Action, action.into());
+    let Some(c) = pos_of(log, i, b':') else {
         return;
     };
-    let rest = &rest[on + 4..];
-    let Some(colon) = find(rest, b": ") else {
+    i = c + 1;
+    if log.get(i) != Some(&b' ') {
+        return;
+    }
+    i += 1;
+    let Some(sp) = pos_of(log, i, b' ') else {
         return;
     };
-    let rest = &rest[colon + 2..];
-    let Some(gt) = find(rest, b" > ") else { return };
-    let src = &rest[..gt];
-    let rest = &rest[gt + 3..];
-    let Some(colon) = rest.iter().position(|&b| b == b':') else {
+    let (ip, port) = split4(&log[i..sp]);
+    set_silent(event, StaticField::SrcIp, lossy(ip));
+    if let Some(port) = port {
+        set_silent(event, StaticField::SrcPort, lossy(port));
+    }
+    let mut j = sp + 1;
+    if log.get(j) != Some(&b'>') {
+        return;
+    }
+    j += 1;
+    if log.get(j) != Some(&b' ') {
+        return;
+    }
+    j += 1;
+    let Some(c) = pos_of(log, j, b':') else {
         return;
     };
-    let dst = &rest[..colon];
-    let split = |addr: &[u8], ip: StaticField, port: StaticField, event: &mut Event| {
-        // Address and port split at the 4th '.'.
-        let dots: Vec<usize> = addr
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b'.')
-            .map(|(i, _)| i)
-            .collect();
-        if dots.len() >= 4 {
-            event.set_static(ip, lossy(&addr[..dots[3]]));
-            event.set_static(port, lossy(&addr[dots[3] + 1..]));
-        } else {
-            event.set_static(ip, lossy(addr));
-        }
-    };
-    split(src, StaticField::SrcIp, StaticField::SrcPort, event);
-    split(dst, StaticField::DstIp, StaticField::DstPort, event);
-    let after = &rest[colon + 1..];
-    if let Some(&b) = after.iter().find(|&&b| b != b' ') {
+    let (ip, port) = split4(&log[j..c]);
+    set_silent(event, StaticField::DstIp, lossy(ip));
+    if let Some(port) = port {
+        set_silent(event, StaticField::DstPort, lossy(port));
+    }
+    if let Some(&b) = log[c + 1..].iter().find(|&&b| b != b' ') {
         let proto = match b {
-            b'U' | b'u' => Some("UDP"),
-            b'I' | b'i' => Some("ICMP"),
-            b'T' | b't' | b'S' | b'.' => Some("TCP"),
-            _ => None,
+            b'u' => "UDP",
+            b'i' => "ICMP",
+            _ => "TCP",
         };
-        if let Some(p) = proto {
-            event.set_static(StaticField::Protocol, p.to_string());
-        }
+        set_silent(event, StaticField::Protocol, proto.into());
     }
 }
 
-/// SymantecWS_Decoder (§6.7): after the second `,`, `N=value` items.
+/// SymantecWS_Decoder (`symantecws_decoder.c`): comma-separated `N=value`
+/// items. The C code looks for the first `,` twice from the same place, so
+/// the items start after the *first* comma (§6.7 says second). The first
+/// value of each kind wins, and a field already set is kept.
 fn symantec_ws(log: &[u8], event: &mut Event) {
-    let mut commas = log.iter().enumerate().filter(|(_, &b)| b == b',');
-    let Some((second, _)) = commas.nth(1) else {
+    let Some(c) = pos_of(log, 0, b',') else {
         return;
     };
-    let (mut user, mut ip, mut url, mut id) = (false, false, false, false);
-    for item in log[second + 1..].split(|&b| b == b',') {
-        if !user && item.starts_with(b"10=") {
-            user = true;
-            event.set_static(StaticField::DstUser, lossy(&item[3..]));
-        } else if !ip && item.starts_with(b"11=") {
-            ip = true;
-            let v = &item[3..];
-            event.set_static(StaticField::SrcIp, lossy(&v[..v.len().min(128)]));
-        } else if !url && item.starts_with(b"60=") {
-            url = true;
-            let v = &item[3..];
-            event.set_static(StaticField::Url, lossy(&v[..v.len().min(1024)]));
-        } else if !id && (item.starts_with(b"3=") || item.starts_with(b"2=")) {
-            id = true;
-            // The first 9 bytes including the `3=` prefix.
-            event.set_static(StaticField::Id, lossy(&item[..item.len().min(9)]));
+    let take = |from: usize, cap: usize| -> usize {
+        log[from..]
+            .iter()
+            .take(cap)
+            .take_while(|&&b| b != b',')
+            .count()
+    };
+    let mut pos = Some(c + 1);
+    while let Some(p) = pos {
+        let rest = &log[p..];
+        let mut q = p;
+        let mut item = |prefix: &[u8], cap: usize, field: StaticField, event: &mut Event| {
+            if rest.starts_with(prefix) {
+                let from = p + prefix.len();
+                let n = take(from, cap);
+                if event.get_static(field).is_none() {
+                    set_silent(event, field, lossy(&log[from..from + n]));
+                }
+                q = from + n;
+                true
+            } else {
+                false
+            }
+        };
+        if !(item(b"10=", 128, StaticField::DstUser, event)
+            || item(b"11=", 128, StaticField::SrcIp, event)
+            || item(b"60=", 1024, StaticField::Url, event))
+            && (rest.starts_with(b"3=") || rest.starts_with(b"2="))
+        {
+            // The first 9 bytes including the `3=` prefix (commas too).
+            let n = rest.len().min(9);
+            if event.get_static(StaticField::Id).is_none() {
+                set_silent(event, StaticField::Id, lossy(&rest[..n]));
+            }
+            q = p + n;
         }
+        pos = pos_of(log, q, b',').map(|i| i + 1);
     }
 }
 
-/// SonicWall_Decoder (§6.7), field extraction only (the type rewrite is not
-/// modelled).
+/// Bytes of `hostname_map` (`isValidChar`, R4.4.2).
+fn valid_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/' | b'@' | b'(' | b')')
+}
+
+/// SonicWall_Decoder (`sonicwall_decoder.c`), with its three OS_Regex
+/// patterns. Not modelled: the rewrite of the decoder's type (a global side
+/// effect on the shared decoder in C).
 fn sonicwall(log: &[u8], event: &mut Event) {
-    let num = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
-    if let Some(p) = find(log, b"pri=") {
-        let r = &log[p + 4..];
-        let n = num(r);
-        if n == 1 && r.get(1..4) == Some(b" c=") {
-            let r2 = &r[4..];
-            let n2 = num(r2);
-            if n2 > 0 && r2.get(n2..n2 + 3) == Some(b" m=") {
-                let r3 = &r2[n2 + 3..];
-                let n3 = num(r3);
-                if n3 > 0 && r3.get(n3) == Some(&b' ') {
-                    event.set_static(StaticField::Status, lossy(&r[..1]));
-                    event.push_dynamic("category".into(), lossy(&r2[..n2]));
-                    event.set_static(StaticField::Id, lossy(&r3[..n3]));
-                }
-            }
-        }
-    }
-    let addr = |key: &[u8]| -> Option<(String, String)> {
-        let p = find(log, key)?;
-        let r = &log[p + key.len()..];
-        let colon = r.iter().position(|&b| b == b':')?;
-        let ip = &r[..colon];
-        let r = &r[colon + 1..];
-        let n = num(r);
-        if n == 0 || r.get(n) != Some(&b':') {
-            return None;
-        }
-        Some((lossy(ip), lossy(&r[..n])))
+    use crate::pattern::{Dialect, Pattern};
+    use std::sync::OnceLock;
+    static PATS: OnceLock<Option<[Pattern; 3]>> = OnceLock::new();
+    let pats = PATS.get_or_init(|| {
+        Some([
+            Pattern::compile(Dialect::OsRegex, r"pri=(\d) c=(\d+) m=(\d+) ").ok()?,
+            Pattern::compile(
+                Dialect::OsRegex,
+                r"src=(\d+.\d+.\d+.\d+):(\d+):\S+ dst=(\d+.\d+.\d+.\d+):(\d+):",
+            )
+            .ok()?,
+            Pattern::compile(Dialect::OsRegex, r"result=(\d+) dstname=(\S+) arg=(\S+)$").ok()?,
+        ])
+    });
+    let Some([prid, sdip, prox]) = pats else {
+        return;
     };
-    if let (Some((sip, sport)), Some((dip, dport))) = (addr(b"src="), addr(b"dst=")) {
-        event.set_static(StaticField::SrcIp, sip);
-        event.set_static(StaticField::SrcPort, sport);
-        event.set_static(StaticField::DstIp, dip);
-        event.set_static(StaticField::DstPort, dport);
+    let text = |from: isize| -> &[u8] { &log[(from.max(0) as usize).min(log.len())..] };
+    let cap = |t: &[u8], m: &crate::pattern::Match, i: usize| -> Option<String> {
+        m.captures.get(i).and_then(|r| t.get(r.clone())).map(lossy)
+    };
+    let Some(m) = prid.exec(log, true) else {
+        return;
+    };
+    let (Some(status), Some(category), Some(id)) =
+        (cap(log, &m, 0), cap(log, &m, 1), cap(log, &m, 2))
+    else {
+        return;
+    };
+    set_silent(event, StaticField::Status, status);
+    set_silent(event, StaticField::Id, id.clone());
+    let category: String = category.chars().take(7).collect();
+    // The next search starts at the end pointer itself.
+    let start = m.end;
+    let t = text(start);
+    let Some(m2) = sdip.exec(t, true) else {
+        return;
+    };
+    let vals: Vec<Option<String>> = (0..4).map(|i| cap(t, &m2, i)).collect();
+    let [Some(sip), Some(sport), Some(dip), Some(dport)] =
+        <[Option<String>; 4]>::try_from(vals).unwrap_or([None, None, None, None])
+    else {
+        return;
+    };
+    set_silent(event, StaticField::SrcIp, sip);
+    set_silent(event, StaticField::SrcPort, sport);
+    set_silent(event, StaticField::DstIp, dip);
+    set_silent(event, StaticField::DstPort, dport);
+    let end2 = start.max(0) + m2.end;
+    let mut tmp = pos_of(log, end2.max(0) as usize, b' ').map(|i| i + 1);
+    if let Some(p) = tmp {
+        if log[p..].starts_with(b"proto=") {
+            let from = p + 6;
+            let n = log[from..]
+                .iter()
+                .take(6)
+                .take_while(|&&b| valid_char(b) && b != b'/')
+                .count();
+            set_silent(event, StaticField::Protocol, lossy(&log[from..from + n]));
+            tmp = Some(from + n);
+        }
     }
-    if let Some(p) = find(log, b"proto=") {
-        let r = &log[p + 6..];
-        let end = r
-            .iter()
-            .position(|&b| b == b'/' || b == b' ')
-            .unwrap_or(r.len())
-            .min(6);
-        event.set_static(StaticField::Protocol, lossy(&r[..end]));
+    if category == "32" {
+        return;
+    }
+    let action = match id.as_str() {
+        "98" | "597" | "598" => Some("pass"),
+        "38" | "36" | "173" | "174" | "37" => Some("drop"),
+        "537" => Some("close"),
+        _ => None,
+    };
+    if let Some(a) = action {
+        set_silent(event, StaticField::Action, a.into());
+        return;
+    }
+    if id == "97" {
+        let Some(p) = tmp else { return };
+        let t = &log[p..];
+        let Some(m3) = prox.exec(t, true) else { return };
+        let Some(code) = cap(t, &m3, 0) else { return };
+        set_silent(event, StaticField::Id, code);
+        if let (Some(a), Some(b)) = (cap(t, &m3, 1), cap(t, &m3, 2)) {
+            set_silent(event, StaticField::Url, format!("{a}{b}"));
+        }
     }
 }
 
