@@ -197,8 +197,6 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    drop(run_line);
-    drop(handle);
     match args.format {
         Format::Text => {
             if !args.no_summary {

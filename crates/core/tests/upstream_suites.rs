@@ -27,9 +27,9 @@ fn parse_ini(text: &str) -> Vec<Section> {
             }
             continue;
         }
-        if line.starts_with([' ', '\t']) && last_key.is_some() {
+        if let (true, Some(k)) = (line.starts_with([' ', '\t']), last_key) {
             if let Some(sec) = sections.last_mut() {
-                sec.1[last_key.unwrap()].1.push(stripped.to_string());
+                sec.1[k].1.push(stripped.to_string());
             }
             continue;
         }

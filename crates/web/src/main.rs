@@ -8,11 +8,17 @@ use rulelab_core::{defaults, predecode, Ruleset, Session, SessionOptions, Source
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-/// What one run produced: diagnostics and per-event text.
+/// The final rule of one event: id, level, rendered description.
+type RuleLine = (u32, u32, String);
+
+/// One evaluated event: logtest text, final rule, whether it alerts.
+type EventResult = (String, Option<RuleLine>, bool);
+
+/// What one run produced: diagnostics and per-event results.
 #[derive(Clone, PartialEq)]
 struct RunResult {
     diagnostics: Vec<String>,
-    events: Vec<(String, Option<(u32, u32, String)>, bool)>,
+    events: Vec<EventResult>,
 }
 
 /// Loads the built-in decoders and templates plus `rules`, then evaluates
@@ -24,18 +30,27 @@ fn run(rules: &str, events: &str) -> RunResult {
     let loaded = Ruleset::load(&sources);
     let diagnostics = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
     let Some(ruleset) = loaded.ruleset else {
-        return RunResult { diagnostics, events: Vec::new() };
+        return RunResult {
+            diagnostics,
+            events: Vec::new(),
+        };
     };
     let mut session = Session::new(&ruleset, SessionOptions::default());
     let mut out = Vec::new();
     for line in events.lines() {
         for event in predecode::frame_line(line) {
             let v = session.evaluate(event, "stdin");
-            let rule = v.rule.as_ref().map(|r| (r.id, r.level, r.description.clone()));
+            let rule = v
+                .rule
+                .as_ref()
+                .map(|r| (r.id, r.level, r.description.clone()));
             out.push((logtest::render(&v), rule, v.alert));
         }
     }
-    RunResult { diagnostics, events: out }
+    RunResult {
+        diagnostics,
+        events: out,
+    }
 }
 
 #[function_component(App)]
