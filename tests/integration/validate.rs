@@ -1,0 +1,180 @@
+//! `rulelab validate`.
+
+use crate::{rulelab, shared_dir};
+use predicates::prelude::*;
+use std::io::Write;
+
+fn rule_ids(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Rule id: '"))
+        .map(|l| l.trim_end_matches('\'').to_string())
+        .collect()
+}
+
+#[test]
+fn embedded_example_runs_the_falco_integration() {
+    let out = rulelab()
+        .args(["validate", "--manager-name", "test"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // Notice, Warning, Informational (matches <field>Info</field> as a
+    // substring), Error, Critical, Alert, Emergency, Debug (base rule only),
+    // Notice, Warning, Critical; the last alert has no wazuh_integration.
+    assert_eq!(
+        rule_ids(&text),
+        [
+            "100602", "100603", "100601", "100604", "100605", "100606", "100607", "100600",
+            "100602", "100603", "100605"
+        ]
+    );
+    assert!(text.contains(
+        "Summary: 12 events, 12 decoded, 11 matched a rule, 10 alerts; level 0: 1, level 4: 1"
+    ));
+    insta::assert_snapshot!("embedded_example_text", text);
+}
+
+#[test]
+fn ndjson_has_one_verdict_per_event_with_alert_json() {
+    let out = rulelab()
+        .args(["validate", "--format", "ndjson", "--manager-name", "test"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON"))
+        .collect();
+    assert_eq!(lines.len(), 12);
+    let first = &lines[0];
+    assert_eq!(first["rule"]["id"], 100602);
+    assert_eq!(first["alert"], true);
+    assert_eq!(first["alert_json"]["rule"]["id"], "100602");
+    assert_eq!(first["alert_json"]["rule"]["groups"][0], "falco");
+    assert_eq!(first["alert_json"]["decoder"]["name"], "json");
+    // no_full_log removes full_log from the alert.
+    assert!(first["alert_json"].get("full_log").is_none());
+    assert_eq!(
+        first["alert_json"]["data"]["output_fields"]["wazuh_integration"],
+        "falco"
+    );
+}
+
+#[test]
+fn json_format_is_one_document() {
+    let out = rulelab()
+        .args(["validate", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["events"].as_array().unwrap().len(), 12);
+    assert_eq!(doc["summary"]["alerts"], 10);
+}
+
+#[test]
+fn events_from_stdin_with_custom_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("local_rules.xml");
+    std::fs::write(
+        &rules,
+        r#"<group name="app,">
+  <rule id="100100" level="5">
+    <decoded_as>json</decoded_as>
+    <field name="event">^login_failed$</field>
+    <description>App: login failed for $(user)</description>
+  </rule>
+</group>
+"#,
+    )
+    .unwrap();
+    let out = rulelab()
+        .args(["validate", "--manager-name", "m", "--no-summary", "--rules"])
+        .arg(&rules)
+        .arg("-")
+        .write_stdin("{\"event\":\"login_failed\",\"user\":\"bob\"}\n{\"event\":\"ok\"}\nx\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(rule_ids(&text), ["100100"]);
+    assert!(text.contains("Description: 'App: login failed for bob'"));
+    // a one-byte line is no event (rules.md R8.7.1)
+    assert_eq!(text.matches("**Phase 1").count(), 2);
+}
+
+#[test]
+fn broken_rules_exit_2_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("bad.xml");
+    std::fs::write(
+        &rules,
+        "<group name=\"x,\">\n  <rule id=\"100100\" level=\"5\">\n    <match>a</matc>\n  </rule>\n</group>\n",
+    )
+    .unwrap();
+    let mut cmd = rulelab();
+    cmd.args(["validate", "--rules"]).arg(&rules);
+    cmd.write_stdin("hello\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.xml:3:"))
+        .stderr(predicate::str::contains("error[X"));
+}
+
+#[test]
+fn invalid_level_is_a_load_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("bad.xml");
+    std::fs::write(
+        &rules,
+        "<group name=\"x,\">\n  <rule id=\"100100\" level=\"17\">\n    <match>a</match>\n    <description>d</description>\n  </rule>\n</group>\n",
+    )
+    .unwrap();
+    rulelab()
+        .args(["validate", "--rules"])
+        .arg(&rules)
+        .write_stdin("a\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.xml:2:"))
+        .stderr(predicate::str::contains("error[R007]: Invalid level: 17"));
+}
+
+#[test]
+fn missing_file_exits_2() {
+    rulelab()
+        .args(["validate", "--rules", "/nonexistent/rules.xml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such file"));
+}
+
+#[test]
+fn stock_ruleset_sshd() {
+    let Some(shared) = shared_dir() else { return };
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        f,
+        "Dec 25 20:45:02 MyHost sshd[1234]: Failed password for root from 192.168.1.10 port 1066 ssh2"
+    )
+    .unwrap();
+    rulelab()
+        .args(["validate", "--no-summary", "--ruleset"])
+        .arg(shared.join("wazuh-4.11.1"))
+        .arg(f.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("decoder: 'sshd'"))
+        .stdout(predicate::str::contains("Rule id: '5760'"));
+}
