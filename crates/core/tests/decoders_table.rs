@@ -215,61 +215,6 @@ fn stock_and_testing_decoders_load_without_error() {
     assert!(set.id_of("windows_eventchannel").is_some());
 }
 
-/// One ini section: its name and (key, value lines) in order.
-type IniSection = (String, Vec<(String, Vec<String>)>);
-
-/// A reduced Python-3 `RawConfigParser` with list-extending repeated keys
-/// (rules.md R9.2.1): returns per section the (key, value lines) in order.
-fn read_ini(text: &str) -> Vec<IniSection> {
-    let mut sections: Vec<IniSection> = Vec::new();
-    let mut last_key: Option<usize> = None;
-    for raw in text.lines() {
-        let line = raw.trim_end_matches('\r');
-        let stripped = line.trim();
-        if stripped.starts_with('#') || stripped.starts_with(';') {
-            continue;
-        }
-        if stripped.is_empty() {
-            continue;
-        }
-        if line.starts_with(' ') || line.starts_with('\t') {
-            if let (Some(sec), Some(k)) = (sections.last_mut(), last_key) {
-                sec.1[k].1.push(stripped.to_string());
-            }
-            continue;
-        }
-        if stripped.starts_with('[') {
-            if let Some(end) = stripped.rfind(']') {
-                let name = stripped[1..end].to_string();
-                sections.push((name, Vec::new()));
-                last_key = None;
-                continue;
-            }
-        }
-        let Some(sep) = line.find(['=', ':']) else {
-            continue;
-        };
-        let key = line[..sep].trim().to_ascii_lowercase();
-        let value = line[sep + 1..].trim().to_string();
-        let Some(sec) = sections.last_mut() else {
-            continue;
-        };
-        match sec.1.iter().position(|(k, _)| *k == key) {
-            Some(i) => {
-                sec.1[i].1.push(value);
-                last_key = Some(i);
-            }
-            None => {
-                sec.1.push((key, vec![value]));
-                last_key = Some(sec.1.len() - 1);
-            }
-        }
-    }
-    sections
-}
-
-/// The `decoder =` expectations of `testing/tests/*.ini` for every `… pass`
-/// test (decoding.md 0.3: Wazuh agrees on all of them).
 #[test]
 fn ini_suite_decoder_names() {
     let Some(shared) = support::shared_dir() else {
@@ -299,7 +244,7 @@ fn ini_suite_decoder_names() {
     for ini in &inis {
         let bytes = std::fs::read(ini).expect("ini");
         let text = String::from_utf8_lossy(&bytes);
-        for (section, opts) in read_ini(&text) {
+        for (section, opts) in support::parse_ini(&text) {
             let Some((_, want)) = opts.iter().find(|(k, _)| k == "decoder") else {
                 continue;
             };

@@ -181,3 +181,70 @@ pub fn load(sources: &rulelab_core::Sources) -> rulelab_core::Ruleset {
         None => panic!("ruleset does not load:\n{}", errors.join("\n")),
     }
 }
+
+/// Python 3 configparser with repeated keys appended (rules.md R9.2.1):
+/// (section, ordered (key, lines)).
+pub type Section = (String, Vec<(String, Vec<String>)>);
+
+pub fn parse_ini(text: &str) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut last_key: Option<usize> = None;
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let stripped = line.trim();
+        if stripped.starts_with('#') || stripped.starts_with(';') {
+            continue;
+        }
+        if stripped.is_empty() {
+            // A blank line appends an empty line to the value; trailing
+            // empty lines are stripped later.
+            if let (Some(sec), Some(k)) = (sections.last_mut(), last_key) {
+                sec.1[k].1.push(String::new());
+            }
+            continue;
+        }
+        if let (true, Some(k)) = (line.starts_with([' ', '\t']), last_key) {
+            if let Some(sec) = sections.last_mut() {
+                sec.1[k].1.push(stripped.to_string());
+            }
+            continue;
+        }
+        if stripped.starts_with('[') && stripped.ends_with(']') {
+            let name = stripped[1..stripped.len() - 1].to_string();
+            match sections.iter().position(|s| s.0 == name) {
+                Some(i) => {
+                    let s = sections.remove(i);
+                    sections.push(s);
+                }
+                None => sections.push((name, Vec::new())),
+            }
+            last_key = None;
+            continue;
+        }
+        let sep = line.find(['=', ':']);
+        let Some(sep) = sep else { continue };
+        let key = line[..sep].trim().to_ascii_lowercase();
+        let value = line[sep + 1..].trim().to_string();
+        let Some(sec) = sections.last_mut() else {
+            continue;
+        };
+        match sec.1.iter().position(|(k, _)| *k == key) {
+            Some(i) => {
+                sec.1[i].1.push(value);
+                last_key = Some(i);
+            }
+            None => {
+                sec.1.push((key, vec![value]));
+                last_key = Some(sec.1.len() - 1);
+            }
+        }
+    }
+    for sec in &mut sections {
+        for (_, lines) in &mut sec.1 {
+            while lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+        }
+    }
+    sections
+}
