@@ -123,6 +123,21 @@ fn ruletree_table() {
             ));
         }
 
+        // Exact message text (informational): Wazuh's `LEVEL: (NNNN): text`
+        // is our `(NNNN) text`.
+        for m in load_msgs.split(" | ") {
+            let Some(rest) = m.strip_prefix("WARNING: (") else {
+                continue;
+            };
+            let Some((num, text)) = rest.split_once("): ") else {
+                continue;
+            };
+            let ours_text = format!("({num}) {text}");
+            if !ours_local.iter().any(|d| d.message == ours_text) {
+                code_mismatches.push(format!("{scen}: no diagnostic reads `{ours_text}`"));
+            }
+        }
+
         total += 1;
         if fatal {
             let has_error = loaded.diagnostics.iter().any(|d| d.is_error());
