@@ -200,7 +200,10 @@ fn ruletree_table() {
             };
             let v = session.evaluate(event, "stdin");
             let ours = [
-                v.rule.as_ref().map(|r| r.id.to_string()).unwrap_or_default(),
+                v.rule
+                    .as_ref()
+                    .map(|r| r.id.to_string())
+                    .unwrap_or_default(),
                 v.rule
                     .as_ref()
                     .map(|r| r.level.to_string())
@@ -238,7 +241,14 @@ fn ruletree_table() {
                 },
                 norm_json(&row[c_fields]),
             ];
-            let names = ["rule_id", "level", "description", "alert", "decoder", "fields"];
+            let names = [
+                "rule_id",
+                "level",
+                "description",
+                "alert",
+                "decoder",
+                "fields",
+            ];
             let diffs: Vec<String> = (0..names.len())
                 .filter(|&i| ours[i] != theirs[i])
                 .map(|i| {
