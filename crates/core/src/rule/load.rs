@@ -1532,7 +1532,8 @@ fn attach_if_sid(
         if tree.attach_under_id(idx, sid) {
             attached = true;
         } else if has_ims {
-            diags.push(skip("R036", format!("(7620) Signature ID '{sid}' was not found. Invalid 'if_matched_sid'. Rule '{id}' will be ignored."), span));
+            // rules.md §10.3 S7: Wazuh's text has no space after the period.
+            diags.push(skip("R036", format!("(7620) Signature ID '{sid}' was not found. Invalid 'if_matched_sid'.Rule '{id}' will be ignored."), span));
             return false;
         } else {
             diags.push(
