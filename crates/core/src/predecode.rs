@@ -215,6 +215,12 @@ impl Probe<'_> {
     fn digit(&self, i: usize) -> bool {
         self.at(i).is_ascii_digit()
     }
+
+    /// Whether every listed position holds its byte (the fixed-position
+    /// tests of decoding.md §4.3).
+    fn has(&self, bytes: &[(usize, u8)]) -> bool {
+        bytes.iter().all(|&(i, b)| self.at(i) == b)
+    }
 }
 
 /// decoding.md R4.4.2: `A–Z a–z 0–9 - . _ / @ ( )` (`hostname_map`).
@@ -238,35 +244,25 @@ enum Header {
 fn recognise(p: &Probe<'_>, len: usize) -> Header {
     let at = |i: usize| p.at(i);
     // F1 `Dec 29 10:00:01 `
-    if len >= 17
-        && at(3) == b' '
-        && at(6) == b' '
-        && at(9) == b':'
-        && at(12) == b':'
-        && at(15) == b' '
-    {
+    if len >= 17 && p.has(&[(3, b' '), (6, b' '), (9, b':'), (12, b':'), (15, b' ')]) {
         return Header::Syslog(16);
     }
     // F2 `2015-04-16 21:51:02,805 `
     if len >= 24
-        && at(4) == b'-'
-        && at(7) == b'-'
-        && at(10) == b' '
-        && at(13) == b':'
-        && at(16) == b':'
-        && at(19) == b','
+        && p.has(&[
+            (4, b'-'),
+            (7, b'-'),
+            (10, b' '),
+            (13, b':'),
+            (16, b':'),
+            (19, b','),
+        ])
     {
         return Header::Syslog(24);
     }
     // F3 family: one test (decoding.md §4.3 notes): F3d is unconditional
     // once byte 19 is '.'.
-    if len >= 33
-        && at(4) == b'-'
-        && at(7) == b'-'
-        && at(10) == b'T'
-        && at(13) == b':'
-        && at(16) == b':'
-    {
+    if len >= 33 && p.has(&[(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')]) {
         if at(22) == b':' && at(25) == b' ' {
             return Header::Syslog(26);
         }
@@ -283,24 +279,28 @@ fn recognise(p: &Probe<'_>, len: usize) -> Header {
     // F4 `2015 Dec 29 10:00:01 `
     if len >= 21
         && p.digit(0)
-        && at(4) == b' '
-        && at(8) == b' '
-        && at(11) == b' '
-        && at(14) == b':'
-        && at(17) == b':'
-        && at(20) == b' '
+        && p.has(&[
+            (4, b' '),
+            (8, b' '),
+            (11, b' '),
+            (14, b':'),
+            (17, b':'),
+            (20, b' '),
+        ])
     {
         return Header::Syslog(21);
     }
     // F5 `2021-04-21 10:16:09.404756-0700 `
     if len >= 33
         && p.digit(0)
-        && at(4) == b'-'
-        && at(7) == b'-'
-        && at(10) == b' '
-        && at(13) == b':'
-        && at(16) == b':'
-        && at(19) == b'.'
+        && p.has(&[
+            (4, b'-'),
+            (7, b'-'),
+            (10, b' '),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+        ])
         && (at(26) == b'-' || at(26) == b'+')
         && at(31) == b' '
     {
@@ -308,62 +308,72 @@ fn recognise(p: &Probe<'_>, len: usize) -> Header {
     }
     // X (xferlog): timestamp bytes 0–23.
     if len >= 28
-        && at(3) == b' '
-        && at(7) == b' '
-        && at(10) == b' '
-        && at(13) == b':'
-        && at(16) == b':'
-        && at(19) == b' '
-        && at(24) == b' '
-        && at(26) == b' '
+        && p.has(&[
+            (3, b' '),
+            (7, b' '),
+            (10, b' '),
+            (13, b':'),
+            (16, b':'),
+            (19, b' '),
+            (24, b' '),
+            (26, b' '),
+        ])
     {
         return Header::TimestampOnly(25, 0, 24);
     }
     // SN (snort): timestamp bytes 0–20.
     if len >= 24
-        && at(2) == b'/'
-        && at(5) == b'-'
-        && at(8) == b':'
-        && at(11) == b':'
-        && at(14) == b'.'
-        && at(21) == b' '
+        && p.has(&[
+            (2, b'/'),
+            (5, b'-'),
+            (8, b':'),
+            (11, b':'),
+            (14, b'.'),
+            (21, b' '),
+        ])
     {
         return Header::TimestampOnly(23, 0, 21);
     }
     // SU (suricata): timestamp bytes 0–25.
     if len >= 26
-        && at(2) == b'/'
-        && at(5) == b'/'
-        && at(10) == b'-'
-        && at(13) == b':'
-        && at(16) == b':'
-        && at(19) == b'.'
-        && at(26) == b' '
+        && p.has(&[
+            (2, b'/'),
+            (5, b'/'),
+            (10, b'-'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+            (26, b' '),
+        ])
     {
         return Header::TimestampOnly(28, 0, 26);
     }
     // AP (apache): timestamp bytes 1–24.
     if len >= 27
-        && at(0) == b'['
-        && at(4) == b' '
-        && at(8) == b' '
-        && at(11) == b' '
-        && at(14) == b':'
-        && at(17) == b':'
-        && at(20) == b' '
-        && at(25) == b']'
+        && p.has(&[
+            (0, b'['),
+            (4, b' '),
+            (8, b' '),
+            (11, b' '),
+            (14, b':'),
+            (17, b':'),
+            (20, b' '),
+            (25, b']'),
+        ])
     {
         return Header::TimestampOnly(27, 1, 25);
     }
     // ASL.
     if len >= 26
-        && at(0) == b'['
-        && at(1) == b'T'
-        && at(5) == b' '
-        && at(10) == b'.'
-        && at(13) == b'.'
-        && at(16) == b' '
-        && at(19) == b':'
+        && p.has(&[
+            (0, b'['),
+            (1, b'T'),
+            (5, b' '),
+            (10, b'.'),
+            (13, b'.'),
+            (16, b' '),
+            (19, b':'),
+        ])
     {
         return Header::Asl;
     }
