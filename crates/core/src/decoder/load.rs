@@ -121,6 +121,21 @@ fn dec_regex_error(name: &str) -> String {
     format!("(2107): Decoder configuration error: '{name}'.")
 }
 
+/// R5.3.4: only the first occurrence of `<regex>`/`<prematch>` may carry
+/// an offset; Wazuh refuses the decoder otherwise.
+fn duplicated_offset(ctx: &Ctx, element: &str, name: &str, el: &Element) -> Fatal {
+    fatal(
+        ctx,
+        "D008",
+        format!("only the first <{element}> of decoder '{name}' may have an offset"),
+        &el.span,
+        &[
+            format!("(2109): Duplicated offsets for same regex: '{name}'."),
+            dec_regex_error(name),
+        ],
+    )
+}
+
 /// `_loadmemory` (R5.3.2/R5.3.3): concatenation with the 1 024-byte limit. On
 /// overflow the accumulated text is dropped (the element becomes absent) and a
 /// later piece starts afresh, as in C.
@@ -350,16 +365,7 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
             };
             // R5.3.4: only the first occurrence may carry an offset.
             if regex_str.is_some() && off != Offset::None {
-                return Err(fatal(
-                    ctx,
-                    "D008",
-                    format!("only the first <regex> of decoder '{name}' may have an offset"),
-                    &el.span,
-                    &[
-                        format!("(2109): Duplicated offsets for same regex: '{name}'."),
-                        dec_regex_error(&name),
-                    ],
-                ));
+                return Err(duplicated_offset(ctx, "regex", &name, el));
             }
             if off != Offset::None {
                 regex_offset = off;
@@ -393,16 +399,7 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
                 }
             };
             if prematch_str.is_some() && off != Offset::None {
-                return Err(fatal(
-                    ctx,
-                    "D008",
-                    format!("only the first <prematch> of decoder '{name}' may have an offset"),
-                    &el.span,
-                    &[
-                        format!("(2109): Duplicated offsets for same regex: '{name}'."),
-                        dec_regex_error(&name),
-                    ],
-                ));
+                return Err(duplicated_offset(ctx, "prematch", &name, el));
             }
             if off != Offset::None {
                 prematch_offset = off;
