@@ -4,6 +4,18 @@ use crate::{rulelab, shared_dir};
 use predicates::prelude::*;
 use std::io::Write;
 
+/// Runs `rulelab` with `args`, requires success, returns stdout.
+fn stdout_of(args: &[&str]) -> String {
+    let out = rulelab()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8 output")
+}
+
 fn rule_ids(stdout: &str) -> Vec<String> {
     stdout
         .lines()
@@ -14,14 +26,7 @@ fn rule_ids(stdout: &str) -> Vec<String> {
 
 #[test]
 fn embedded_example_runs_the_falco_integration() {
-    let out = rulelab()
-        .args(["validate", "--manager-name", "test"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["validate", "--manager-name", "test"]);
     // Notice, Warning, Informational (matches <field>Info</field> as a
     // substring), Error, Critical, Alert, Emergency, Debug (base rule only),
     // Notice, Warning, Critical; the last alert has no wazuh_integration.
@@ -40,14 +45,7 @@ fn embedded_example_runs_the_falco_integration() {
 
 #[test]
 fn ndjson_has_one_verdict_per_event_with_alert_json() {
-    let out = rulelab()
-        .args(["validate", "--format", "ndjson", "--manager-name", "test"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["validate", "--format", "ndjson", "--manager-name", "test"]);
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("valid JSON"))
@@ -69,14 +67,8 @@ fn ndjson_has_one_verdict_per_event_with_alert_json() {
 
 #[test]
 fn json_format_is_one_document() {
-    let out = rulelab()
-        .args(["validate", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["validate", "--format", "json"])).unwrap();
     assert_eq!(doc["events"].as_array().unwrap().len(), 12);
     assert_eq!(doc["summary"]["alerts"], 10);
 }

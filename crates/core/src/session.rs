@@ -309,7 +309,7 @@ impl<'r> Session<'r> {
             o.alert && self.ruleset.tree.rules[o.rule].level >= self.ruleset.alert_level
         });
         Verdict {
-            fields: event.assignments.clone(),
+            fields: event.assignments,
             predecoded: event.pre,
             decoder,
             rule,

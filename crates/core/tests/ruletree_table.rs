@@ -199,19 +199,11 @@ fn ruletree_table() {
                 continue;
             };
             let v = session.evaluate(event, "stdin");
+            let [id, level, description] = support::rule_strings(&v);
             let ours = [
-                v.rule
-                    .as_ref()
-                    .map(|r| r.id.to_string())
-                    .unwrap_or_default(),
-                v.rule
-                    .as_ref()
-                    .map(|r| r.level.to_string())
-                    .unwrap_or_default(),
-                v.rule
-                    .as_ref()
-                    .map(|r| r.description.clone())
-                    .unwrap_or_default(),
+                id,
+                level,
+                description,
                 if v.rule.is_none() {
                     String::new()
                 } else if v.alert {

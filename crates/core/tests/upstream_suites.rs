@@ -77,15 +77,10 @@ fn run_ini(ruleset: &Ruleset, text: &str) -> (usize, Vec<String>) {
             for line in lines.iter().filter(|l| !l.is_empty()) {
                 for event in predecode::frame_line(line) {
                     let v = session.evaluate(event, "stdin");
+                    let [id, level, _] = support::rule_strings(&v);
                     result = [
-                        v.rule
-                            .as_ref()
-                            .map(|r| r.id.to_string())
-                            .unwrap_or_default(),
-                        v.rule
-                            .as_ref()
-                            .map(|r| r.level.to_string())
-                            .unwrap_or_default(),
+                        id,
+                        level,
                         v.decoder
                             .as_ref()
                             .map(|d| d.name.clone())

@@ -504,16 +504,11 @@ fn load_rule(file: &Arc<str>, group_name: &str, j: usize, el: &Element, ctx: &mu
     };
     // R4.7 / R4.6.1: duplicates, decided before children are read.
     let existing = ctx.tree.by_id.get(&id).copied();
-    let template = id < 10;
-    if existing.is_some() && !overwrite && !template {
+    if existing.is_some() && !overwrite {
         diags.push(
             skip("R030", format!("(7612) Rule ID '{id}' is duplicated. Only the first occurrence will be considered."), &el.span)
                 .with_help("use overwrite=\"yes\" to replace a rule, or pick a free id"),
         );
-        return;
-    }
-    if existing.is_some() && !overwrite && template {
-        diags.push(skip("R030", format!("(7612) Rule ID '{id}' is duplicated. Only the first occurrence will be considered."), &el.span));
         return;
     }
     if overwrite && existing.is_none() {

@@ -118,8 +118,8 @@ impl RuleTree {
     /// R4.3.2: under every node with K >= 100*level, except the rule's own.
     pub(crate) fn attach_by_level(&mut self, rule: usize, level: u32) -> bool {
         let min = level.saturating_mul(100);
+        // Every node ever created is in the tree (nodes are never removed).
         let targets: Vec<usize> = (0..self.nodes.len())
-            .filter(|&n| self.reachable(n))
             .filter(|&n| {
                 let r = self.nodes[n].rule;
                 r != rule && self.rules[r].k >= min
@@ -173,11 +173,6 @@ impl RuleTree {
             stack.extend(self.nodes[n].children.iter().rev().copied());
         }
         out
-    }
-
-    fn reachable(&self, _node: usize) -> bool {
-        // Every node ever created is in the tree (nodes are never removed).
-        true
     }
 
     /// Wires the state of a freshly inserted, non-overwrite rule (R4.8).

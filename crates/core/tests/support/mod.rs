@@ -248,3 +248,12 @@ pub fn parse_ini(text: &str) -> Vec<Section> {
     }
     sections
 }
+
+/// The final rule's id, level and description as strings, empty when no
+/// rule was reported (how runtests and the oracle tables compare them).
+pub fn rule_strings(v: &rulelab_core::Verdict) -> [String; 3] {
+    match &v.rule {
+        Some(r) => [r.id.to_string(), r.level.to_string(), r.description.clone()],
+        None => [String::new(), String::new(), String::new()],
+    }
+}
