@@ -227,7 +227,9 @@ impl OsRegex {
         };
         while i < b.len() {
             let c = b[i];
-            last_plain_dollar = false;
+            // Whether the byte before this one was an unescaped `$`: a `|`
+            // ends an alternative, which may be end-anchored too (R2.1.6).
+            let prev_plain_dollar = std::mem::take(&mut last_plain_dollar);
             match c {
                 b'\\' => {
                     // R2.1.2: exactly one of the 15 letters must follow.
@@ -272,7 +274,7 @@ impl OsRegex {
                             i,
                         ));
                     }
-                    finish(&mut cells, false, &mut alts);
+                    finish(&mut cells, prev_plain_dollar, &mut alts);
                 }
                 _ => {
                     // R2.1.7: literals are lower-cased.
@@ -592,6 +594,15 @@ mod tests {
         assert!(OsRegex::compile("(a|b)").is_err()); // §2.8 row 11
         assert!(OsRegex::compile("()").is_ok());
         assert_eq!(compile_err("(a|b)"), Some(2));
+    }
+    #[test]
+    fn every_alternative_can_be_end_anchored() {
+        // R2.1.6: `$` before `|` anchors that alternative, like the last one.
+        assert!(re("^abc$|^x$").is_match(b"abc"));
+        assert!(!re("^abc$|^x$").is_match(b"abcd"));
+        assert!(!re("abc$|^x$").is_match(b"abc$"));
+        assert!(re("a\\$|b").is_match(b"a$"));
+        assert!(!re("a\\$|b").is_match(b"a"));
     }
     #[test]
     fn too_long() {
