@@ -31,6 +31,7 @@ pub mod predecode;
 pub mod render;
 pub mod rule;
 pub mod session;
+pub mod suite;
 pub mod xml;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

@@ -1,7 +1,7 @@
 //! The public API: load sources into a [`Ruleset`], then evaluate events in a
 //! [`Session`] to get [`Verdict`]s. Both the CLI and the web app call only this.
 
-use crate::decoder::{DecoderFile, DecoderMatch, DecoderSet};
+use crate::decoder::{DecoderFile, DecoderMatch, DecoderSet, DecoderState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::event::{Event, Predecoded};
 use crate::predecode;
@@ -234,6 +234,10 @@ pub struct Session<'r> {
     ruleset: &'r Ruleset,
     options: SessionOptions,
     state: MatchState,
+    decoder_state: DecoderState,
+    /// Per decoder element (index of [`DecoderSet::elements`]): how many
+    /// events it decoded, as top-level decoder or as the winning child.
+    decoder_hits: Vec<u32>,
     now: Now,
 }
 
@@ -243,8 +247,22 @@ impl<'r> Session<'r> {
             ruleset,
             options,
             state: MatchState::new(&ruleset.tree),
+            decoder_state: DecoderState::new(),
+            decoder_hits: vec![0; ruleset.decoders.len()],
             now: Now::default(),
         }
+    }
+
+    /// Per rule of [`RuleTree::rules`]: how many events of this session
+    /// satisfied the rule's conditions (on the way to the final rule or as it).
+    pub fn rule_hits(&self) -> &[u32] {
+        &self.state.hits
+    }
+
+    /// Per decoder element of [`DecoderSet::elements`]: how many events of
+    /// this session it decoded (as the top-level decoder or the winning child).
+    pub fn decoder_hits(&self) -> &[u32] {
+        &self.decoder_hits
     }
 
     /// Sets the clock used for the next events (timeframes, time, weekday).
@@ -257,7 +275,19 @@ impl<'r> Session<'r> {
     pub fn evaluate(&mut self, message: &str, location: &str) -> Verdict {
         let pre = predecode::predecode(location, message, &self.options.manager_name);
         let mut event = Event::new(pre);
-        let decoder = self.ruleset.decoders.decode(&mut event);
+        // The accumulator (decoding.md §5.11) runs per session, like logtest.
+        self.decoder_state.now = self.now.epoch_secs;
+        let decoder = self
+            .ruleset
+            .decoders
+            .decode_traced(&mut event, &mut self.decoder_state)
+            .map(|(m, [top, info])| {
+                self.decoder_hits[top] = self.decoder_hits[top].saturating_add(1);
+                if info != top {
+                    self.decoder_hits[info] = self.decoder_hits[info].saturating_add(1);
+                }
+                m
+            });
         let matcher = Matcher {
             tree: &self.ruleset.tree,
             lists: &self.ruleset.lists,

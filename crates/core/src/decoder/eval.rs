@@ -107,6 +107,16 @@ pub(crate) fn decode(
     event: &mut Event,
     state: Option<&mut DecoderState>,
 ) -> Option<DecoderMatch> {
+    decode_traced(set, event, state).map(|(m, _)| m)
+}
+
+/// Like [`decode`], also returning the decoder-table indices of the
+/// top-level decoder and of the decoder whose information won (coverage).
+pub(crate) fn decode_traced(
+    set: &DecoderSet,
+    event: &mut Event,
+    state: Option<&mut DecoderState>,
+) -> Option<(DecoderMatch, [usize; 2])> {
     // Work on the pre-decoded strings without copying them while fields are
     // assigned to the event.
     let pre = std::mem::take(&mut event.pre);
@@ -118,7 +128,7 @@ pub(crate) fn decode(
             plugins::accumulate(event, &visible_name(d), state);
         }
     }
-    result.map(|(info, top)| make_match(set, info, top))
+    result.map(|(info, top)| (make_match(set, info, top), [top, info]))
 }
 
 fn visible_name(d: &Decoder) -> String {

@@ -151,7 +151,6 @@ pub(crate) struct Decoder {
     /// The parent's name once renamed (R5.5.7); None = own name.
     pub display_name: Option<String>,
     /// The `<decoder>` start tag.
-    #[allow(dead_code)]
     pub span: Span,
 }
 
@@ -224,6 +223,23 @@ impl DecoderSet {
     /// session state `state`.
     pub fn decode_with(&self, event: &mut Event, state: &mut DecoderState) -> Option<DecoderMatch> {
         eval::decode(self, event, Some(state))
+    }
+
+    /// [`decode_with`](Self::decode_with), also returning the indices (as
+    /// in [`elements`](Self::elements)) of the top-level decoder and of the
+    /// decoder whose information won, for coverage.
+    pub fn decode_traced(
+        &self,
+        event: &mut Event,
+        state: &mut DecoderState,
+    ) -> Option<(DecoderMatch, [usize; 2])> {
+        eval::decode_traced(self, event, Some(state))
+    }
+
+    /// Every loaded `<decoder>` element in load order: its own name (as
+    /// written, before children take their parent's name) and its start tag.
+    pub fn elements(&self) -> impl Iterator<Item = (&str, &Span)> {
+        self.decoders.iter().map(|d| (d.name.as_str(), &d.span))
     }
 
     /// The id of a decoder name for `decoded_as`, or None if unknown.

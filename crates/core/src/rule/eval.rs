@@ -45,6 +45,8 @@ pub struct MatchState {
     pub ignore_since: Vec<Option<i64>>,
     pub fts: HashSet<String>,
     pub diff: HashMap<(String, u32), String>,
+    /// Per rule: how many events satisfied its conditions (coverage).
+    pub hits: Vec<u32>,
 }
 
 impl MatchState {
@@ -56,6 +58,7 @@ impl MatchState {
             ignore_since: vec![None; tree.rules.len()],
             fts: HashSet::new(),
             diff: HashMap::new(),
+            hits: vec![0; tree.rules.len()],
         }
     }
 }
@@ -165,6 +168,7 @@ impl Matcher<'_> {
         if !self.conditions(ri, rule, state, ctx) {
             return None;
         }
+        state.hits[ri] = state.hits[ri].saturating_add(1);
         for &child in &self.tree.nodes[node].children {
             if let Some(r) = self.check_node(child, state, ctx) {
                 return Some(r);
