@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Files Wazuh's default configuration excludes (rules.md R1.1.5).
 const DEFAULT_RULE_EXCLUDES: [&str; 1] = ["0215-policy_rules.xml"];
 
-fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     // Wazuh works on bytes; rulelab keeps text, converting invalid UTF-8 lossily.
     Ok(String::from_utf8(bytes)

@@ -2,6 +2,8 @@
 
 mod load;
 mod output;
+mod report;
+mod suite;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -25,6 +27,59 @@ enum Command {
     /// Falco example; with no events, reads the example's events (or stdin
     /// when a ruleset is given).
     Validate(ValidateArgs),
+    /// Run test files in Wazuh's `.ini` format (ruleset/testing/tests) against
+    /// a ruleset, as Wazuh's runtests.py does with a live manager. Exit
+    /// status: 0 all passed, 1 a test failed, 2 bad input.
+    Test(TestArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// Per file passed/failed, every failure, then totals and coverage.
+    Text,
+    /// One JSON document with every case.
+    Json,
+    /// JUnit XML for CI (one testsuite per file, one testcase per log key).
+    Junit,
+    /// Markdown tables (the conformance report, docs/conformance.md).
+    Markdown,
+}
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub ruleset: RulesetArgs,
+    /// `.ini` files or folders of them (folders skip `*geoip.ini` unless
+    /// --geoip). With --wazuh-harness and no PATHS: DIR/testing/tests of --ruleset DIR.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Install the extras of Wazuh's runtests.py, as it does on a manager:
+    /// DIR/testing/ruleset/test_*rules.xml and test_*decoders.xml (DIR from
+    /// --ruleset) load as local files, and rule 60000 is switched to
+    /// `decoded_as json` for the Windows eventchannel tests.
+    #[arg(long)]
+    pub wazuh_harness: bool,
+    /// Also run `*geoip.ini` files found in folders (runtests --geoip).
+    #[arg(long)]
+    pub geoip: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TestFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// List the rules and decoders no test reached.
+    #[arg(long)]
+    pub list_uncovered: bool,
+    /// Print every warning of the ruleset load (by default only a count).
+    #[arg(long)]
+    pub show_warnings: bool,
+    /// The location of the events (wazuh-logtest uses stdin).
+    #[arg(long, default_value = "stdin")]
+    pub location: String,
+    /// Host name used for lines without a syslog host (default: this machine's).
+    #[arg(long, value_name = "NAME")]
+    pub manager_name: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,6 +139,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => match output::validate(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Test(args) => match suite::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {e}");

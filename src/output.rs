@@ -47,7 +47,7 @@ pub fn print_diagnostic(d: &Diagnostic, sources: &Sources, out: &mut impl Write)
 }
 
 /// The wall clock for timeframes and `<time>`/`<weekday>` (in UTC).
-fn now() -> Now {
+pub fn now() -> Now {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

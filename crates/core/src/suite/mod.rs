@@ -206,6 +206,36 @@ pub fn verdict_passes(expected: &Expected, actual: &Actual, negated: bool) -> bo
     equal != negated
 }
 
+/// Why a case failed, in words (after runtests' failure summary).
+pub fn failure_reason(expected: &Expected, actual: &Actual, negated: bool) -> String {
+    let has_newline = |e: &str| e.contains('\n');
+    if negated {
+        return "the result equals the expectation, but a `fail` test expects a different one".into();
+    }
+    if has_newline(&expected.rule) || has_newline(&expected.alert) || has_newline(&expected.decoder) {
+        return "the section repeats `rule`, `alert` or `decoder`, so the expectation spans several lines and never matches".into();
+    }
+    if expected.rule.is_empty() || expected.alert.is_empty() || expected.decoder.is_empty() {
+        return "an expectation is empty, so a `pass` test can never pass".into();
+    }
+    if actual.decoder.is_empty() {
+        return "no decoder matched the log".into();
+    }
+    if actual.decoder != expected.decoder {
+        return format!(
+            "decoded by `{}`, expected `{}`",
+            actual.decoder, expected.decoder
+        );
+    }
+    if actual.rule.is_empty() {
+        return format!("no rule matched, expected rule {}", expected.rule);
+    }
+    if actual.rule != expected.rule {
+        return format!("rule {} matched, expected rule {}", actual.rule, expected.rule);
+    }
+    format!("level {}, expected level {}", actual.alert, expected.alert)
+}
+
 /// Runs one case in a fresh session; `coverage`, when given, records which
 /// rules and decoders the case's events reached.
 pub fn run_case(

@@ -139,3 +139,17 @@ fn frequency_needs_the_lines_of_one_key() {
     assert!(r.covered >= 2 && r.covered < r.total, "{r:?}");
     assert!(d.covered >= 1 && d.covered < d.total, "{d:?}");
 }
+
+#[test]
+fn failure_reasons_name_the_first_difference() {
+    let e = expected("5716", "5", "sshd");
+    let r = |a: Actual, neg| failure_reason(&e, &a, neg);
+    assert_eq!(r(actual("", "", ""), false), "no decoder matched the log");
+    assert_eq!(r(actual("1", "0", "json"), false), "decoded by `json`, expected `sshd`");
+    assert_eq!(r(actual("", "", "sshd"), false), "no rule matched, expected rule 5716");
+    assert_eq!(r(actual("5715", "3", "sshd"), false), "rule 5715 matched, expected rule 5716");
+    assert_eq!(r(actual("5716", "3", "sshd"), false), "level 3, expected level 5");
+    assert!(r(actual("5716", "5", "sshd"), true).contains("`fail` test"));
+    assert!(failure_reason(&expected("", "5", "x"), &actual("", "", ""), false).contains("empty"));
+    assert!(failure_reason(&expected("1\n1", "5", "x"), &actual("", "", ""), false).contains("several lines"));
+}
