@@ -34,7 +34,13 @@ fn base_name(path: &str) -> &str {
 }
 
 fn triple(rule: &str, alert: &str, decoder: &str) -> String {
-    let show = |s: &str| if s.is_empty() { "-".to_string() } else { s.replace('\n', "\\n") };
+    let show = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.replace('\n', "\\n")
+        }
+    };
     format!(
         "rule {}, level {}, decoder {}",
         show(rule),
@@ -70,12 +76,7 @@ fn uncovered(items: Vec<CoverageItem>) -> Vec<CoverageItem> {
 
 fn text(run: &SuiteRun, list_uncovered: bool) -> String {
     let mut out = String::new();
-    let width = run
-        .files
-        .iter()
-        .map(|f| f.path.len())
-        .max()
-        .unwrap_or(0);
+    let width = run.files.iter().map(|f| f.path.len()).max().unwrap_or(0);
     for f in &run.files {
         let status = match (&f.file, f.failed()) {
             (Err(_), _) => "ERROR",
@@ -109,9 +110,17 @@ fn text(run: &SuiteRun, list_uncovered: bool) -> String {
             failure_reason(&s.expected, &o.actual, c.negated)
         );
         if c.logs.len() > 1 {
-            let _ = writeln!(out, "  logs:     {} lines, one session; the last decides:", c.logs.len());
+            let _ = writeln!(
+                out,
+                "  logs:     {} lines, one session; the last decides:",
+                c.logs.len()
+            );
         }
-        let _ = writeln!(out, "  log:      {}", c.logs.last().map_or("", |l| l.as_str()));
+        let _ = writeln!(
+            out,
+            "  log:      {}",
+            c.logs.last().map_or("", |l| l.as_str())
+        );
         let e = &s.expected;
         let _ = writeln!(
             out,

@@ -93,11 +93,11 @@ fn sources(args: &TestArgs) -> Result<Sources, String> {
     }
     let testing = harness_dir(args)?;
     // R9.1.2: rule 60000 switched to `decoded_as json`.
-    if let Some(src) = s
-        .rules
-        .iter_mut()
-        .find(|r| Path::new(&r.name).file_name().is_some_and(|n| n == harness::WINDOWS_BASE_RULES))
-    {
+    if let Some(src) = s.rules.iter_mut().find(|r| {
+        Path::new(&r.name)
+            .file_name()
+            .is_some_and(|n| n == harness::WINDOWS_BASE_RULES)
+    }) {
         if let Some(patched) = harness::patch_windows_eventchannel(&src.text) {
             src.text = patched;
         }
@@ -113,11 +113,15 @@ fn sources(args: &TestArgs) -> Result<Sources, String> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if harness::is_extra_rules_file(&name) {
-            s.rules
-                .push(rulelab_core::Source::new(p.display().to_string(), load::read_text(&p)?));
+            s.rules.push(rulelab_core::Source::new(
+                p.display().to_string(),
+                load::read_text(&p)?,
+            ));
         } else if harness::is_extra_decoders_file(&name) {
-            s.decoders
-                .push(rulelab_core::Source::new(p.display().to_string(), load::read_text(&p)?));
+            s.decoders.push(rulelab_core::Source::new(
+                p.display().to_string(),
+                load::read_text(&p)?,
+            ));
         }
     }
     Ok(s)
@@ -142,7 +146,10 @@ fn harness_dir(args: &TestArgs) -> Result<PathBuf, String> {
 pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     let paths = if args.paths.is_empty() {
         if !args.wazuh_harness {
-            return Err("no test files given (PATHS), and no --wazuh-harness to run Wazuh's own suite".into());
+            return Err(
+                "no test files given (PATHS), and no --wazuh-harness to run Wazuh's own suite"
+                    .into(),
+            );
         }
         vec![harness_dir(args)?.join("tests")]
     } else {
@@ -217,8 +224,13 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
         bar.set_message(run.path.clone());
         for section in &file.sections {
             for case in &section.cases {
-                run.outcomes
-                    .push(suite::run_case(&ruleset, section, case, &options, Some(&mut coverage)));
+                run.outcomes.push(suite::run_case(
+                    &ruleset,
+                    section,
+                    case,
+                    &options,
+                    Some(&mut coverage),
+                ));
                 bar.inc(1);
             }
         }

@@ -1,6 +1,7 @@
 //! CLI integration tests: one binary, a small harness, one module per
 //! subcommand.
 
+mod test_cmd;
 mod validate;
 
 use assert_cmd::Command;
@@ -10,8 +11,21 @@ pub fn rulelab() -> Command {
     Command::cargo_bin("rulelab").expect("binary built")
 }
 
-/// `../shared` next to the checkout, if present.
+/// Standard output of a finished command, whatever its exit status.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// The reference folder: `RULELAB_SHARED`, else `../shared` next to the
+/// checkout, if present.
 pub fn shared_dir() -> Option<std::path::PathBuf> {
+    if let Ok(p) = std::env::var("RULELAB_SHARED") {
+        let p = std::path::PathBuf::from(p);
+        if p.join("spec").is_dir() {
+            return Some(p);
+        }
+    }
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     if p.join("spec").is_dir() {
         Some(p)

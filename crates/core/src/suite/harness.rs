@@ -103,7 +103,9 @@ fn find_rule<'a>(elements: &'a [xml::Element], id: &str) -> Option<&'a xml::Elem
 fn element_end(text: &str, e: &xml::Element) -> usize {
     let after = e.content_span.end;
     if text[after..].starts_with("</") {
-        text[after..].find('>').map_or(text.len(), |i| after + i + 1)
+        text[after..]
+            .find('>')
+            .map_or(text.len(), |i| after + i + 1)
     } else {
         e.span.end
     }
@@ -138,6 +140,9 @@ mod tests {
         // Other rules are untouched.
         let r60001 = &roots[0].children[1];
         assert_eq!(r60001.children[0].content, "windows_eventchannel");
-        assert_eq!(patch_windows_eventchannel("<group name=\"x\"></group>"), None);
+        assert_eq!(
+            patch_windows_eventchannel("<group name=\"x\"></group>"),
+            None
+        );
     }
 }

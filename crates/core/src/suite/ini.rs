@@ -197,14 +197,10 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Vec<IniSection>, Diagnostic>
         };
         let key = value[..sep].trim_end().to_lowercase();
         if key.is_empty() {
-            return Err(error(
-                file,
-                text,
-                "T003",
-                at,
-                "an option without a name".into(),
-            )
-            .with_wazuh("runtests.py stops: ParsingError"));
+            return Err(
+                error(file, text, "T003", at, "an option without a name".into())
+                    .with_wazuh("runtests.py stops: ParsingError"),
+            );
         }
         let val = value[sep + 1..].trim().to_string();
         let opts = match sec {
@@ -288,7 +284,10 @@ mod tests {
     #[test]
     fn repeated_section_continues_in_place() {
         let s = p("[a]\nrule = 1\n[b]\nrule = 2\n[a]\nrule = 3\n").unwrap();
-        assert_eq!(s.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            s.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(s[0].get("rule").unwrap().joined(), "1\n3");
     }
 

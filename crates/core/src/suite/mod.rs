@@ -56,7 +56,11 @@ impl Actual {
         Actual {
             rule,
             alert,
-            decoder: v.decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            decoder: v
+                .decoder
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
             description,
         }
     }
@@ -196,9 +200,8 @@ pub struct CaseOutcome {
 /// Whether `actual` satisfies `expected` the way `wazuh-logtest -U` exits
 /// (rules.md R8.3.3) and runtests reads that exit code (R9.2.4).
 pub fn verdict_passes(expected: &Expected, actual: &Actual, negated: bool) -> bool {
-    let all_set = !expected.rule.is_empty()
-        && !expected.alert.is_empty()
-        && !expected.decoder.is_empty();
+    let all_set =
+        !expected.rule.is_empty() && !expected.alert.is_empty() && !expected.decoder.is_empty();
     let equal = all_set
         && expected.rule == actual.rule
         && expected.alert == actual.alert
@@ -210,9 +213,11 @@ pub fn verdict_passes(expected: &Expected, actual: &Actual, negated: bool) -> bo
 pub fn failure_reason(expected: &Expected, actual: &Actual, negated: bool) -> String {
     let has_newline = |e: &str| e.contains('\n');
     if negated {
-        return "the result equals the expectation, but a `fail` test expects a different one".into();
+        return "the result equals the expectation, but a `fail` test expects a different one"
+            .into();
     }
-    if has_newline(&expected.rule) || has_newline(&expected.alert) || has_newline(&expected.decoder) {
+    if has_newline(&expected.rule) || has_newline(&expected.alert) || has_newline(&expected.decoder)
+    {
         return "the section repeats `rule`, `alert` or `decoder`, so the expectation spans several lines and never matches".into();
     }
     if expected.rule.is_empty() || expected.alert.is_empty() || expected.decoder.is_empty() {
@@ -231,7 +236,10 @@ pub fn failure_reason(expected: &Expected, actual: &Actual, negated: bool) -> St
         return format!("no rule matched, expected rule {}", expected.rule);
     }
     if actual.rule != expected.rule {
-        return format!("rule {} matched, expected rule {}", actual.rule, expected.rule);
+        return format!(
+            "rule {} matched, expected rule {}",
+            actual.rule, expected.rule
+        );
     }
     format!("level {}, expected level {}", actual.alert, expected.alert)
 }

@@ -64,8 +64,11 @@ fn sections_become_cases() {
 
 #[test]
 fn a_section_without_an_expectation_is_an_error() {
-    let e = TestFile::parse("t.ini", "[a]\nlog 1 pass = x\nrule = 1\nalert = 1\n\n[b]\nrule = 1\n")
-        .unwrap_err();
+    let e = TestFile::parse(
+        "t.ini",
+        "[a]\nlog 1 pass = x\nrule = 1\nalert = 1\n\n[b]\nrule = 1\n",
+    )
+    .unwrap_err();
     assert_eq!(e.code, "T004");
     assert!(e.message.contains("[a]") && e.message.contains("decoder"));
     assert_eq!(e.span.as_ref().map(|s| s.line), Some(1));
@@ -134,7 +137,10 @@ fn frequency_needs_the_lines_of_one_key() {
     let decoders = cov.decoders(&ruleset);
     let json = decoders.iter().find(|d| d.name == "json").unwrap();
     assert_eq!(json.hits, 6);
-    assert!(decoders.iter().any(|d| d.hits == 0), "the falco-syslog decoders are not hit");
+    assert!(
+        decoders.iter().any(|d| d.hits == 0),
+        "the falco-syslog decoders are not hit"
+    );
     let (r, d) = cov.counts(&ruleset);
     assert!(r.covered >= 2 && r.covered < r.total, "{r:?}");
     assert!(d.covered >= 1 && d.covered < d.total, "{d:?}");
@@ -145,11 +151,26 @@ fn failure_reasons_name_the_first_difference() {
     let e = expected("5716", "5", "sshd");
     let r = |a: Actual, neg| failure_reason(&e, &a, neg);
     assert_eq!(r(actual("", "", ""), false), "no decoder matched the log");
-    assert_eq!(r(actual("1", "0", "json"), false), "decoded by `json`, expected `sshd`");
-    assert_eq!(r(actual("", "", "sshd"), false), "no rule matched, expected rule 5716");
-    assert_eq!(r(actual("5715", "3", "sshd"), false), "rule 5715 matched, expected rule 5716");
-    assert_eq!(r(actual("5716", "3", "sshd"), false), "level 3, expected level 5");
+    assert_eq!(
+        r(actual("1", "0", "json"), false),
+        "decoded by `json`, expected `sshd`"
+    );
+    assert_eq!(
+        r(actual("", "", "sshd"), false),
+        "no rule matched, expected rule 5716"
+    );
+    assert_eq!(
+        r(actual("5715", "3", "sshd"), false),
+        "rule 5715 matched, expected rule 5716"
+    );
+    assert_eq!(
+        r(actual("5716", "3", "sshd"), false),
+        "level 3, expected level 5"
+    );
     assert!(r(actual("5716", "5", "sshd"), true).contains("`fail` test"));
     assert!(failure_reason(&expected("", "5", "x"), &actual("", "", ""), false).contains("empty"));
-    assert!(failure_reason(&expected("1\n1", "5", "x"), &actual("", "", ""), false).contains("several lines"));
+    assert!(
+        failure_reason(&expected("1\n1", "5", "x"), &actual("", "", ""), false)
+            .contains("several lines")
+    );
 }
