@@ -115,6 +115,23 @@ pub struct Event {
     /// Every assignment in order, static fields under their canonical name
     /// (printed in phase 2).
     pub assignments: Vec<(String, String)>,
+    /// The rule id named by a forwarded OSSEC alert (the OSSECAlert plugin,
+    /// decoding.md §6.7); the rule engine then reports that rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_rule: Option<String>,
+    /// What a plugin changed besides fields (decoding.md §6.7).
+    #[serde(skip)]
+    pub(crate) plugin: PluginEffect,
+}
+
+/// Changes a plugin decoder makes besides fields: a decoder type
+/// (SonicWall, OSSECAlert) and, for forwarded OSSEC alerts, a new location,
+/// host name and log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PluginEffect {
+    pub kind: Option<&'static str>,
+    pub location: Option<String>,
+    pub log: Option<String>,
 }
 
 impl Event {

@@ -299,6 +299,13 @@ impl<'r> Session<'r> {
             now: self.now,
             matched: 0,
             previous_output: Vec::new(),
+            // The plugin names the rule as text; Wazuh's rule hash is keyed
+            // by the decimal id, so `05715` names nothing.
+            forwarded: event
+                .forwarded_rule
+                .as_deref()
+                .and_then(|id| id.parse::<u32>().ok().filter(|n| n.to_string() == id))
+                .and_then(|id| self.ruleset.tree.by_id.get(&id).copied()),
         };
         let outcome = matcher.run(&mut self.state, &mut ctx);
         let rule = outcome.as_ref().map(|o| {
@@ -344,6 +351,54 @@ impl<'r> Session<'r> {
             decoder,
             rule,
             alert,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// decoding.md §6.7, rules.md R5.2.2: a forwarded OSSEC alert reports the
+    /// rule it names (the standalone test mode), without checking that
+    /// rule's conditions; an unknown id reports nothing.
+    #[test]
+    fn forwarded_ossec_alert_reports_the_named_rule() {
+        let sources = Sources {
+            decoders: vec![Source::new(
+                "d.xml",
+                r#"<decoder name="ossec-alert"><program_name>^ossec$</program_name><plugin_decoder>OSSECAlert_Decoder</plugin_decoder></decoder>"#,
+            )],
+            rules: vec![Source::new(
+                "r.xml",
+                r#"<group name="t,">
+  <rule id="1" level="0" noalert="1"><category>syslog</category><description>template</description></rule>
+  <rule id="100100" level="10"><match>never in this log</match><description>forwarded</description></rule>
+</group>"#,
+            )],
+            lists: vec![],
+        };
+        let loaded = Ruleset::load(&sources);
+        let ruleset = loaded.ruleset.expect("loads");
+        let mut session = Session::new(&ruleset, SessionOptions::default());
+        let line = |id: &str| {
+            format!("Nov  1 10:00:00 srv ossec: Alert Level: 10; Rule: {id} - x; Location: (a) 1.2.3.4->/var/log/auth.log; srcip: 5.6.7.8;  sshd[1]: failure")
+        };
+        let v = session.evaluate(&line("100100"), "stdin");
+        assert_eq!(
+            v.decoder.as_ref().map(|d| d.kind.as_str()),
+            Some(crate::decoder::OSSEC_ALERT_KIND)
+        );
+        assert_eq!(v.rule.as_ref().map(|r| (r.id, r.level)), Some((100100, 10)));
+        assert!(v.alert);
+        assert_eq!(v.predecoded.log, "sshd[1]: failure");
+        assert_eq!(
+            v.predecoded.location,
+            "srv->stdin|(a) 1.2.3.4->/var/log/auth.log"
+        );
+        for unknown in ["999", "0100100"] {
+            let v = session.evaluate(&line(unknown), "stdin");
+            assert_eq!(v.rule, None, "{unknown}");
         }
     }
 }

@@ -122,13 +122,39 @@ pub(crate) fn decode_traced(
     let pre = std::mem::take(&mut event.pre);
     let result = run(set, &pre, event);
     event.pre = pre;
+    // A forwarded OSSEC alert replaces location, host name and log (§6.7).
+    let effect = std::mem::take(&mut event.plugin);
+    if let Some(location) = effect.location {
+        event.pre.hostname = location.clone();
+        event.pre.location = location;
+    }
+    if let Some(log) = effect.log {
+        event.pre.full_log = log.clone();
+        event.pre.log = log;
+    }
+    let mut kind = effect.kind;
     if let (Some((info, _)), Some(state)) = (&result, state) {
         let d = &set.decoders[*info];
         if d.accumulate {
             plugins::accumulate(event, &visible_name(d), state);
         }
+        // A type written into the shared decoder by the SonicWall plugin
+        // stays for later events of the session.
+        match (kind, d.plugin) {
+            (Some(k), Some(super::Plugin::SonicWall)) => {
+                state.kinds.insert(*info, k);
+            }
+            (None, _) => kind = state.kinds.get(info).copied(),
+            _ => {}
+        }
     }
-    result.map(|(info, top)| (make_match(set, info, top), [top, info]))
+    result.map(|(info, top)| {
+        let mut m = make_match(set, info, top);
+        if let Some(k) = kind {
+            m.kind = k.to_string();
+        }
+        (m, [top, info])
+    })
 }
 
 fn visible_name(d: &Decoder) -> String {
@@ -255,6 +281,7 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                     &subj,
                     after_parent,
                     after_prematch,
+                    pre,
                     event,
                 );
             } else if let Some(rx) = &n.regex {

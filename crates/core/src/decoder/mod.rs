@@ -77,6 +77,11 @@ pub struct DecoderMatch {
     pub kind: String,
 }
 
+/// The decoder type the OSSECAlert plugin gives events (`OSSEC_ALERT`,
+/// decoding.md §6.7); no rule category equals it, so only a forwarded rule
+/// can match such an event.
+pub const OSSEC_ALERT_KIND: &str = "ossec alert";
+
 /// Offset attribute values (R5.3.4). `None` = no offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Offset {
@@ -180,6 +185,9 @@ pub struct DecoderState {
     /// accumulator expires entries older than 120 s of this clock.
     pub now: i64,
     pub(crate) acm: HashMap<String, plugins::AcmEntry>,
+    /// Decoder types changed by the SonicWall plugin: in Wazuh the plugin
+    /// writes the shared decoder struct, so the change outlives the event.
+    pub(crate) kinds: HashMap<usize, &'static str>,
 }
 
 impl DecoderState {

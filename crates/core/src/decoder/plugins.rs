@@ -4,13 +4,14 @@
 //! mapped to static/dynamic fields (R6.4). PF, SymantecWS and SonicWall
 //! follow their C plugins (fields set silently: the standalone test mode
 //! does not print them); none of them runs with the stock ruleset (R5.6.3).
-//! OSSECAlert (which rewrites the event and pre-selects a rule) is accepted
-//! at load time but extracts nothing here.
+//! OSSECAlert reads alerts forwarded by another OSSEC/Wazuh server: it
+//! changes the event's type, location and log and names the rule the rule
+//! engine reports.
 
 use super::eval::Subject;
 use super::load::DECODER_ORDER_SIZE;
-use super::{json, Decoder, DecoderState, Offset, Plugin};
-use crate::event::{Event, StaticField};
+use super::{json, Decoder, DecoderState, Offset, Plugin, OSSEC_ALERT_KIND};
+use crate::event::{Event, Predecoded, StaticField};
 
 pub(crate) fn run(
     plugin: Plugin,
@@ -18,6 +19,7 @@ pub(crate) fn run(
     subj: &Subject,
     after_parent: Option<isize>,
     after_prematch: Option<isize>,
+    pre: &Predecoded,
     event: &mut Event,
 ) {
     match plugin {
@@ -26,8 +28,87 @@ pub(crate) fn run(
         Plugin::Pf => pf(subj.log, event),
         Plugin::SymantecWs => symantec_ws(subj.log, event),
         Plugin::SonicWall => sonicwall(subj.log, event),
-        Plugin::OssecAlert => {}
+        Plugin::OssecAlert => ossec_alert(subj.log, pre, event),
     }
+}
+
+/// `OSSEC_BUFFER`-like limit of the rewritten location (`snprintf` into 256
+/// bytes with 255 as the size: at most 254 bytes are kept).
+const OSSEC_ALERT_LOCATION_MAX: usize = 254;
+
+/// OSSECAlert_Decoder (`ossecalert_decoder.c`), decoding.md §6.7. Input:
+/// `Alert Level: 3; Rule: 5715 - text; Location: (agent) ip->file; srcip: 1.2.3.4; user: root;  original log`.
+/// The event's type always becomes "ossec alert"; when the line parses and
+/// names a rule id (checked by the rule engine), the location becomes
+/// `host->location|alert location`, the host name that same text, srcip and
+/// dstuser are set from the items, and the log is the text after the items.
+/// A line that stops parsing part-way keeps what was already changed.
+fn ossec_alert(log: &[u8], pre: &Predecoded, event: &mut Event) {
+    event.plugin.kind = Some(OSSEC_ALERT_KIND);
+    // Only the first 12 / 18 bytes are compared (`strncmp`).
+    if !log.starts_with(b"Alert Level:") && !log.starts_with(b"ossec: Alert Level") {
+        return;
+    }
+    let Some(semi) = pos_of(log, 0, b';') else {
+        return;
+    };
+    let Some(colon) = pos_of(log, semi + 1, b':') else {
+        return;
+    };
+    let mut t = colon + 1;
+    if log.get(t) != Some(&b' ') {
+        return;
+    }
+    t += 1;
+    let Some(id_end) = pos_of(log, t, b' ') else {
+        return;
+    };
+    let rule_id = lossy(&log[t..id_end]);
+    let Some(semi) = pos_of(log, id_end, b';') else {
+        return;
+    };
+    t = semi + 1;
+    if !log[t..].starts_with(b" Location: ") {
+        // The rule is not reported: Wazuh sets it only at the end.
+        return;
+    }
+    t += 11;
+    let Some(loc_end) = pos_of(log, t, b';') else {
+        return;
+    };
+    let alert_location = lossy(&log[t..loc_end]);
+    // The event's host name is never the location string itself in 4.11
+    // (decoding.md R4.7), so the `host->location|...` form is used.
+    let mut location = format!("{}->{}|{}", pre.hostname, pre.location, alert_location);
+    if location.len() > OSSEC_ALERT_LOCATION_MAX {
+        let mut cut = OSSEC_ALERT_LOCATION_MAX;
+        while !location.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        location.truncate(cut);
+    }
+    event.plugin.location = Some(location);
+    t = loc_end + 1;
+    // Items: `; srcip: X; user: Y;` while the next byte is one space.
+    while log.get(t) == Some(&b' ') && log.get(t + 1) != Some(&b' ') {
+        t += 1;
+        let Some(item_end) = pos_of(log, t, b';') else {
+            return;
+        };
+        let item = &log[t..item_end];
+        if let Some(v) = item.strip_prefix(b"srcip: ") {
+            set_silent(event, StaticField::SrcIp, lossy(v));
+        }
+        if let Some(v) = item.strip_prefix(b"user: ") {
+            set_silent(event, StaticField::DstUser, lossy(v));
+        }
+        t = item_end + 1;
+    }
+    while log.get(t) == Some(&b' ') {
+        t += 1;
+    }
+    event.plugin.log = Some(lossy(&log[t.min(log.len())..]));
+    event.forwarded_rule = Some(rule_id);
 }
 
 /// R6.1.1: the text is chosen by `info`'s plugin offset and JSON options.
@@ -207,8 +288,8 @@ fn valid_char(b: u8) -> bool {
 }
 
 /// SonicWall_Decoder (`sonicwall_decoder.c`), with its three OS_Regex
-/// patterns. Not modelled: the rewrite of the decoder's type (a global side
-/// effect on the shared decoder in C).
+/// patterns. It also rewrites the decoder's type (ids, firewall, squid);
+/// the session keeps that change for later events (see `decode`).
 fn sonicwall(log: &[u8], event: &mut Event) {
     use crate::pattern::{Dialect, Pattern};
     use std::sync::OnceLock;
@@ -272,7 +353,9 @@ fn sonicwall(log: &[u8], event: &mut Event) {
             tmp = Some(from + n);
         }
     }
+    // The plugin also changes the decoder's type by category and id.
     if category == "32" {
+        event.plugin.kind = Some("ids");
         return;
     }
     let action = match id.as_str() {
@@ -282,10 +365,12 @@ fn sonicwall(log: &[u8], event: &mut Event) {
         _ => None,
     };
     if let Some(a) = action {
+        event.plugin.kind = Some("firewall");
         set_silent(event, StaticField::Action, a.into());
         return;
     }
     if id == "97" {
+        event.plugin.kind = Some("squid");
         let Some(p) = tmp else { return };
         let t = &log[p..];
         let Some(m3) = prox.exec(t, true) else { return };

@@ -891,6 +891,78 @@ fn sonicwall_plugin() {
     assert_eq!(e.get_static(StaticField::DstPort), Some("50000"));
     assert_eq!(e.get_static(StaticField::Protocol), Some("tcp"));
     assert_eq!(e.get_static(StaticField::Action), Some("pass"));
+    // The plugin turns the decoder's type into firewall (§6.7).
+    let mut e = ev(
+        r#"id=firewall pri=6 c=262144 m=98 msg="x" src=2.2.2.2:1:WAN dst=1.1.1.1:2:WAN proto=tcp/2"#,
+    );
+    assert_eq!(
+        s.decode(&mut e).map(|m| m.kind),
+        Some("firewall".to_string())
+    );
+}
+
+#[test]
+fn sonicwall_type_change_outlives_the_event_in_a_session() {
+    let s = plugin_set("SonicWall_Decoder");
+    let mut state = DecoderState::new();
+    let ids = ev(r#"pri=1 c=32 m=82 msg="IDS" src=2.2.2.2:1:WAN dst=1.1.1.1:2:WAN "#);
+    let plain = ev(r#"pri=1 c=1 m=5 msg="other" src=2.2.2.2:1:WAN dst=1.1.1.1:2:WAN "#);
+    let kind =
+        |e: &Event, state: &mut DecoderState| s.decode_with(&mut e.clone(), state).map(|m| m.kind);
+    assert_eq!(kind(&plain, &mut state), Some("syslog".to_string()));
+    assert_eq!(kind(&ids, &mut state), Some("ids".to_string()));
+    // Wazuh wrote the type into the shared decoder: it stays.
+    assert_eq!(kind(&plain, &mut state), Some("ids".to_string()));
+    // Without session state only the event itself is affected.
+    assert_eq!(
+        s.decode(&mut plain.clone()).map(|m| m.kind),
+        Some("syslog".to_string())
+    );
+}
+
+#[test]
+fn ossec_alert_plugin_rewrites_the_event_and_names_the_rule() {
+    let s = plugin_set("OSSECAlert_Decoder");
+    let mut e = ev("Alert Level: 10; Rule: 5712 - SSHD brute force; Location: (web1) 10.0.0.5->/var/log/secure; srcip: 1.2.3.4; user: root;  sshd[1]: Failed password for root");
+    e.pre.hostname = "mgr".into();
+    e.pre.location = "stdin".into();
+    let m = s.decode(&mut e).unwrap();
+    assert_eq!(m.kind, OSSEC_ALERT_KIND);
+    assert_eq!(e.forwarded_rule.as_deref(), Some("5712"));
+    assert_eq!(
+        e.pre.location,
+        "mgr->stdin|(web1) 10.0.0.5->/var/log/secure"
+    );
+    assert_eq!(e.pre.hostname, e.pre.location);
+    assert_eq!(e.pre.log, "sshd[1]: Failed password for root");
+    assert_eq!(e.pre.full_log, e.pre.log);
+    assert_eq!(e.get_static(StaticField::SrcIp), Some("1.2.3.4"));
+    assert_eq!(e.get_static(StaticField::DstUser), Some("root"));
+    assert!(e.assignments.is_empty(), "set silently");
+
+    // Not an alert line: only the type changes.
+    let mut e = ev("something else");
+    let m = s.decode(&mut e).unwrap();
+    assert_eq!(m.kind, OSSEC_ALERT_KIND);
+    assert_eq!(e.forwarded_rule, None);
+    assert_eq!(e.pre.log, "something else");
+
+    // No `Location:` item: no rule, nothing rewritten.
+    let mut e = ev("ossec: Alert Level: 3; Rule: 1002 - x; Where: y; rest");
+    s.decode(&mut e);
+    assert_eq!(e.forwarded_rule, None);
+    assert_eq!(
+        e.pre.log,
+        "ossec: Alert Level: 3; Rule: 1002 - x; Where: y; rest"
+    );
+
+    // An item without its `;` stops after the location was rewritten.
+    let mut e = ev("Alert Level: 3; Rule: 1002 - x; Location: l; srcip: 1.2.3.4");
+    e.pre.hostname = "h".into();
+    e.pre.location = "stdin".into();
+    s.decode(&mut e);
+    assert_eq!(e.forwarded_rule, None);
+    assert_eq!(e.pre.location, "h->stdin|l");
 }
 
 #[test]

@@ -71,6 +71,8 @@ pub struct EventCtx<'a> {
     /// The current event's `matched` mark, set by a successful search.
     pub matched: u32,
     pub previous_output: Vec<String>,
+    /// The rule a forwarded OSSEC alert names, if it is in the tree.
+    pub forwarded: Option<usize>,
 }
 
 /// What the matching pass found for one event.
@@ -96,14 +98,21 @@ impl Matcher<'_> {
             .map_or("syslog", |d| d.kind.as_str())
             .to_string();
         let mut found = None;
-        for &n in &self.tree.top {
-            let r = &self.tree.rules[self.tree.nodes[n].rule];
-            if r.category != kind {
-                continue;
-            }
-            if let Some(rule) = self.check_node(n, state, ctx) {
-                found = Some(rule);
-                break;
+        if kind == crate::decoder::OSSEC_ALERT_KIND {
+            // Events of the OSSECAlert plugin take the rule their alert
+            // names, without the tree walk; none when it is unknown
+            // (rules.md R5.2.2, the standalone test mode of §8.7).
+            found = ctx.forwarded;
+        } else {
+            for &n in &self.tree.top {
+                let r = &self.tree.rules[self.tree.nodes[n].rule];
+                if r.category != kind {
+                    continue;
+                }
+                if let Some(rule) = self.check_node(n, state, ctx) {
+                    found = Some(rule);
+                    break;
+                }
             }
         }
         let rule_idx = found?;
