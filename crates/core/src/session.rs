@@ -401,4 +401,45 @@ mod tests {
             assert_eq!(v.rule, None, "{unknown}");
         }
     }
+
+    /// rules.md R3.13.2: `if_fts` needs a decoder with `<fts>`; the line of
+    /// decoder name and the selected fields must be new to the session.
+    #[test]
+    fn if_fts_matches_the_first_time_a_selection_is_seen() {
+        let sources = Sources {
+            decoders: vec![Source::new(
+                "d.xml",
+                r#"<decoder name="login"><prematch>^login </prematch><regex offset="after_prematch">^(\S+) from (\S+)</regex><order>user, srcip</order><fts>name, srcip</fts></decoder>
+<decoder name="plain"><prematch>^plain </prematch><regex offset="after_prematch">^(\S+)</regex><order>srcip</order></decoder>"#,
+            )],
+            rules: vec![Source::new(
+                "r.xml",
+                r#"<group name="t,">
+  <rule id="1" level="0" noalert="1"><category>syslog</category><description>template</description></rule>
+  <rule id="100200" level="3"><if_sid>1</if_sid><match>^login|^plain</match><description>seen</description></rule>
+  <rule id="100201" level="7"><if_sid>100200</if_sid><if_fts /><description>first time for $(srcip)</description></rule>
+</group>"#,
+            )],
+            lists: vec![],
+        };
+        let ruleset = Ruleset::load(&sources).ruleset.expect("loads");
+        let mut session = Session::new(&ruleset, SessionOptions::default());
+        let mut id = |line: &str| session.evaluate(line, "stdin").rule.map(|r| r.id);
+        assert_eq!(id("login bob from 1.2.3.4"), Some(100201));
+        // Same source, other user: user is not selected, so not new.
+        assert_eq!(id("login eve from 1.2.3.4"), Some(100200));
+        assert_eq!(id("login bob from 5.6.7.8"), Some(100201));
+        // A decoder without <fts> never satisfies if_fts.
+        assert_eq!(id("plain 9.9.9.9"), Some(100200));
+        assert_eq!(id("plain 9.9.9.9"), Some(100200));
+        // A new session has a new store.
+        let mut session = Session::new(&ruleset, SessionOptions::default());
+        assert_eq!(
+            session
+                .evaluate("login bob from 1.2.3.4", "stdin")
+                .rule
+                .map(|r| r.id),
+            Some(100201)
+        );
+    }
 }

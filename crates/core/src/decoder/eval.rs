@@ -169,6 +169,7 @@ fn make_match(set: &DecoderSet, info: usize, top: usize) -> DecoderMatch {
         top_name: set.decoders[top].name.clone(),
         parent: d.parent.clone(),
         kind: d.kind.to_string(),
+        fts: d.fts,
     }
 }
 

@@ -774,7 +774,11 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
         kind,
         use_own_name,
         accumulate,
-        fts: if fts_set { fts } else { Vec::new() },
+        fts: if fts_set {
+            fts.iter().fold(0, |bits, n| bits | super::fts::flag(n))
+        } else {
+            0
+        },
         ftscomment,
         json,
         get_next: false,
@@ -889,7 +893,7 @@ fn add_child(
         (
             d.name.clone(),
             d.prematch.is_some(),
-            !d.fts.is_empty(),
+            d.fts != 0,
             d.regex.is_some() || d.plugin.is_some(),
             d.regex_offset,
         )

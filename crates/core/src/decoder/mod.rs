@@ -75,6 +75,44 @@ pub struct DecoderMatch {
     pub parent: Option<String>,
     /// The decoder `<type>` (category), e.g. `syslog`, `firewall`.
     pub kind: String,
+    /// The winning decoder's `<fts>` selection (`fts` bits), for `if_fts`.
+    #[serde(skip)]
+    pub(crate) fts: u16,
+}
+
+/// `<fts>` selections (Wazuh's `FTS_*` flags, decoding.md R5.3.6): which
+/// fields make up the first-time-seen line of `if_fts` (rules.md R3.13.2).
+pub(crate) mod fts {
+    pub const ID: u16 = 1;
+    /// `dstuser` and `user`.
+    pub const DSTUSER: u16 = 1 << 1;
+    pub const SRCUSER: u16 = 1 << 2;
+    pub const SRCIP: u16 = 1 << 3;
+    pub const DSTIP: u16 = 1 << 4;
+    /// `data` and `extra_data`.
+    pub const DATA: u16 = 1 << 5;
+    pub const SYSTEMNAME: u16 = 1 << 6;
+    pub const LOCATION: u16 = 1 << 7;
+    /// `name`: the decoder name, which starts every line anyway.
+    pub const NAME: u16 = 1 << 8;
+    /// A dynamic field of the decoder's order (not part of the line).
+    pub const DYNAMIC: u16 = 1 << 9;
+
+    /// The flag of one `<fts>` name; dynamic names map to [`DYNAMIC`].
+    pub fn flag(name: &str) -> u16 {
+        match name {
+            "id" => ID,
+            "dstuser" | "user" => DSTUSER,
+            "srcuser" => SRCUSER,
+            "srcip" => SRCIP,
+            "dstip" => DSTIP,
+            "data" | "extra_data" => DATA,
+            "system_name" => SYSTEMNAME,
+            "location" => LOCATION,
+            "name" => NAME,
+            _ => DYNAMIC,
+        }
+    }
 }
 
 /// The decoder type the OSSECAlert plugin gives events (`OSSEC_ALERT`,
@@ -143,9 +181,8 @@ pub(crate) struct Decoder {
     pub kind: &'static str,
     pub use_own_name: bool,
     pub accumulate: bool,
-    /// FTS names as written (only rules use them, `if_fts`).
-    #[allow(dead_code)]
-    pub fts: Vec<String>,
+    /// `<fts>` selection as [`fts`] bits (only rules use it, `if_fts`).
+    pub fts: u16,
     #[allow(dead_code)]
     pub ftscomment: Option<String>,
     pub json: json::JsonOptions,

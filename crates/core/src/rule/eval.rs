@@ -43,7 +43,10 @@ pub struct MatchState {
     pub global: VecDeque<Rc<StoredEvent>>,
     pub firedtimes: Vec<u32>,
     pub ignore_since: Vec<Option<i64>>,
+    /// First-time-seen lines of `if_fts` (the session's FTS store).
     pub fts: HashSet<String>,
+    /// The latest FTS lines of `ids` decoders, for the similarity check.
+    pub fts_recent: VecDeque<String>,
     pub diff: HashMap<(String, u32), String>,
     /// Per rule: how many events satisfied its conditions (coverage).
     pub hits: Vec<u32>,
@@ -57,9 +60,93 @@ impl MatchState {
             firedtimes: vec![0; tree.rules.len()],
             ignore_since: vec![None; tree.rules.len()],
             fts: HashSet::new(),
+            fts_recent: VecDeque::new(),
             diff: HashMap::new(),
             hits: vec![0; tree.rules.len()],
         }
+    }
+}
+
+/// Longest FTS line (`snprintf` into `OS_FLSIZE` bytes).
+const FTS_LINE_MAX: usize = 8191;
+/// `analysisd.fts_list_size` (internal options default).
+const FTS_LIST_SIZE: usize = 32;
+/// `analysisd.fts_min_size_for_str` (internal options default).
+const FTS_MIN_SIZE_FOR_STR: usize = 14;
+
+/// The first-time-seen line of an event (Wazuh's `FTS`): the decoder name,
+/// then id, dstuser, srcuser, srcip, dstip, data, system name and location,
+/// each only when the decoder's `<fts>` selects it, separated by spaces.
+fn fts_line(d: &DecoderMatch, ev: &Event) -> String {
+    use crate::decoder::fts;
+    let pick = |flag: u16, field: StaticField| {
+        if d.fts & flag != 0 {
+            ev.get_static(field).unwrap_or("")
+        } else {
+            ""
+        }
+    };
+    let mut line = format!(
+        "{} {} {} {} {} {} {} {} {}",
+        d.name,
+        pick(fts::ID, StaticField::Id),
+        pick(fts::DSTUSER, StaticField::DstUser),
+        pick(fts::SRCUSER, StaticField::SrcUser),
+        pick(fts::SRCIP, StaticField::SrcIp),
+        pick(fts::DSTIP, StaticField::DstIp),
+        pick(fts::DATA, StaticField::Data),
+        pick(fts::SYSTEMNAME, StaticField::SystemName),
+        if d.fts & fts::LOCATION != 0 {
+            ev.pre.location.as_str()
+        } else {
+            ""
+        },
+    );
+    truncate_bytes(&mut line, FTS_LINE_MAX);
+    line
+}
+
+fn truncate_bytes(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+}
+
+impl MatchState {
+    /// Whether `line` is new to the FTS store, recording it. For `ids`
+    /// decoders a line whose start repeats more than two of the recent lines
+    /// is cut to its first 14 bytes first, so a burst of near-identical
+    /// alerts counts as one (`FTS`, rules.md R3.13.2).
+    fn first_time_seen(&mut self, mut line: String, ids: bool) -> bool {
+        if self.fts.contains(&line) {
+            return false;
+        }
+        if ids {
+            let mut similar = 0;
+            for prev in self.fts_recent.iter().rev() {
+                let common = prev
+                    .bytes()
+                    .zip(line.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                if common > FTS_MIN_SIZE_FOR_STR {
+                    similar += 1;
+                    if similar > 2 {
+                        truncate_bytes(&mut line, FTS_MIN_SIZE_FOR_STR);
+                        break;
+                    }
+                }
+            }
+            self.fts_recent.push_back(line.clone());
+            if self.fts_recent.len() > FTS_LIST_SIZE {
+                self.fts_recent.pop_front();
+            }
+        }
+        self.fts.insert(line)
     }
 }
 
@@ -308,12 +395,11 @@ impl Matcher<'_> {
             }
         }
         if rule.if_fts {
-            let key = format!(
-                "{}\u{0}{}",
-                ctx.decoder.map_or("", |d| d.name.as_str()),
-                ev.pre.log
-            );
-            if !state.fts.insert(key) {
+            // rules.md R3.13.2: only decoders with `<fts>` take part.
+            let Some(d) = ctx.decoder.filter(|d| d.fts != 0) else {
+                return false;
+            };
+            if !state.first_time_seen(fts_line(d, ev), d.kind == "ids") {
                 return false;
             }
         }
@@ -500,5 +586,39 @@ fn compiled_rule(cr: CompiledRule, ev: &Event) -> bool {
                 _ => false,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_store_records_each_line_once() {
+        let mut st = MatchState::default();
+        assert!(st.first_time_seen("sshd  bob".into(), false));
+        assert!(!st.first_time_seen("sshd  bob".into(), false));
+        assert!(st.first_time_seen("sshd  eve".into(), false));
+        assert!(
+            st.fts_recent.is_empty(),
+            "only ids decoders keep recent lines"
+        );
+    }
+
+    #[test]
+    fn ids_lines_that_repeat_a_burst_are_cut_to_14_bytes() {
+        let mut st = MatchState::default();
+        // Three earlier lines share more than 14 leading bytes with the next.
+        for i in 0..3 {
+            assert!(st.first_time_seen(format!("snort 1:2001219:20 alert {i}"), true));
+        }
+        // The fourth is cut to "snort 1:200121", new once...
+        assert!(st.first_time_seen("snort 1:2001219:20 alert 9".into(), true));
+        assert!(st.fts.contains("snort 1:200121"));
+        // ...and any later line of the burst is then not first-time-seen.
+        assert!(!st.first_time_seen("snort 1:2001219:20 alert 10".into(), true));
+        // A different signature is unaffected.
+        assert!(st.first_time_seen("snort 1:9999999:1 other".into(), true));
+        assert!(st.fts_recent.len() <= FTS_LIST_SIZE);
     }
 }
