@@ -23,6 +23,17 @@ if [ ! -d ../shared ] && [ -z "${RULELAB_SHARED:-}" ]; then
 fi
 cargo test --workspace
 
+step "rulelab test: the project's Falco suite"
+cargo run --quiet -- test tests/falco
+
+step "rulelab test: Wazuh 4.11.1's own suite (ruleset/testing/tests)"
+wazuh="${RULELAB_SHARED:-../shared}/wazuh-4.11.1"
+if [ -d "$wazuh/testing/tests" ]; then
+  cargo run --quiet -- test --ruleset "$wazuh" --wazuh-harness | tail -n 3
+else
+  echo "SKIPPED: $wazuh is absent (Wazuh 4.11.1 reference data); the upstream suite did not run"
+fi
+
 step "rulelab-core builds for wasm32-unknown-unknown"
 cargo build -p rulelab-core --target wasm32-unknown-unknown
 

@@ -3,6 +3,7 @@
 // Diagnostics are the error type, as in the core; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod clock;
 mod load;
 mod output;
 mod report;
@@ -83,6 +84,10 @@ pub struct TestArgs {
     /// Host name used for lines without a syslog host (default: this machine's).
     #[arg(long, value_name = "NAME")]
     pub manager_name: Option<String>,
+    /// Evaluate as if it were this UTC time (e.g. 2026-11-28T09:30:00Z) instead
+    /// of the system clock: makes `<time>`, `<weekday>` and timeframes reproducible.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +141,10 @@ pub struct ValidateArgs {
     /// Omit the summary after the events (text format).
     #[arg(long)]
     pub no_summary: bool,
+    /// Evaluate as if it were this UTC time (e.g. 2026-11-28T09:30:00Z) instead
+    /// of the system clock: makes `<time>`, `<weekday>` and timeframes reproducible.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 fn main() -> ExitCode {

@@ -1,17 +1,16 @@
 //! `rulelab validate`: stream events through a session and print verdicts.
 
+use crate::clock;
 use crate::load;
 use crate::{Format, ValidateArgs};
 use rulelab_core::render::{alert, logtest};
 use rulelab_core::{
-    defaults, predecode, Diagnostic, Now, Ruleset, Session, SessionOptions, Severity, Sources,
-    Verdict,
+    defaults, predecode, Diagnostic, Ruleset, Session, SessionOptions, Severity, Sources, Verdict,
 };
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Prints a diagnostic as `file:line:col: severity[CODE]: message`, the
 /// source line with a caret, then help and what Wazuh does.
@@ -44,19 +43,6 @@ pub fn print_diagnostic(d: &Diagnostic, sources: &Sources, out: &mut impl Write)
         writeln!(out, "   = wazuh: {w}")?;
     }
     Ok(())
-}
-
-/// The wall clock for timeframes and `<time>`/`<weekday>` (in UTC).
-pub fn now() -> Now {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Now {
-        epoch_secs: secs,
-        minute_of_day: ((secs.rem_euclid(86_400)) / 60) as u16,
-        // 1970-01-01 was a Thursday.
-        weekday: ((secs.div_euclid(86_400) + 4).rem_euclid(7)) as u8,
-    }
 }
 
 #[derive(Default)]
@@ -120,6 +106,7 @@ fn verdict_json(v: &Verdict, manager: &str) -> serde_json::Value {
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
+    let fixed_now = args.now.as_deref().map(clock::parse).transpose()?;
     let sources = load::sources(&args.ruleset)?;
     let loaded = Ruleset::load(&sources);
     let stderr = io::stderr();
@@ -163,7 +150,10 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
     };
     let mut run_line = |line: &str, out: &mut io::BufWriter<io::StdoutLock>| -> io::Result<()> {
         for event in predecode::frame_line(line) {
-            session.set_now(now());
+            session.set_now(match fixed_now {
+                Some(n) => n,
+                None => clock::system(),
+            });
             let v = session.evaluate(event, &args.location);
             handle(v, out)?;
         }

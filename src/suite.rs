@@ -1,8 +1,9 @@
 //! `rulelab test`: run `.ini` test files (Wazuh's runtests.py format) against
 //! a ruleset and report per file, per failure, and coverage.
 
+use crate::clock;
 use crate::load;
-use crate::output::{now, print_diagnostic};
+use crate::output::print_diagnostic;
 use crate::report;
 use crate::TestArgs;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -216,7 +217,10 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             manager_name: args.manager_name.clone().unwrap_or_else(load::manager_name),
         },
         location: args.location.clone(),
-        now: now(),
+        now: match &args.now {
+            Some(t) => clock::parse(t)?,
+            None => clock::system(),
+        },
     };
     let mut coverage = Coverage::new(&ruleset);
     for run in &mut runs {

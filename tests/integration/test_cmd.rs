@@ -282,3 +282,29 @@ fn conformance_report_is_current() {
         );
     }
 }
+
+/// `--now` fixes the clock: `<time>`/`<weekday>` results are reproducible.
+#[test]
+fn now_fixes_the_clock_for_time_and_weekday_rules() {
+    let run = |now: &str| {
+        json_of(&[
+            "test",
+            "tests/suites/clock.ini",
+            "--rules",
+            "tests/suites/clock_rules.xml",
+            "--format",
+            "json",
+            "--now",
+            now,
+        ])
+    };
+    let (doc, code) = run("2026-11-28T09:30:00Z"); // a Saturday morning
+    assert_eq!(code, 0, "{doc:#}");
+    let (doc, code) = run("2026-11-25T20:00:00Z"); // a Wednesday evening
+    assert_eq!(code, 1);
+    assert_eq!(doc["files"][0]["cases"][0]["actual"]["rule"], "100301");
+    rulelab()
+        .args(["test", "tests/suites/clock.ini", "--now", "yesterday"])
+        .assert()
+        .code(2);
+}
