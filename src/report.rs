@@ -3,7 +3,6 @@
 
 use crate::suite::{FileRun, SuiteRun};
 use crate::{TestArgs, TestFormat};
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use rulelab_core::suite::{failure_reason, Case, CaseOutcome, CoverageItem, Section};
 use std::fmt::Write;
 
@@ -220,59 +219,96 @@ fn json(run: &SuiteRun, list_uncovered: bool) -> String {
     s
 }
 
-/// JUnit XML: one `<testsuite>` per file, one `<testcase>` per case
-/// (classname = the file, name = `[section] key`), a `<failure>` with the
-/// reason and both results; an unreadable file is one case with `<error>`.
+/// Escapes text for XML content and attribute values. Characters XML 1.0
+/// cannot carry (most controls) become U+FFFD.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML in the layout of the common schema (Jenkins' `junit-10.xsd`,
+/// which GitLab, GitHub test reporters and Jenkins read): `<testsuites>`,
+/// one `<testsuite>` per file, one `<testcase>` per case (classname = the
+/// file, name = `[section] key`), a `<failure>` with the reason as message
+/// and both results as text; an unreadable file is one case with `<error>`.
 fn junit(run: &SuiteRun) -> String {
-    let mut report = Report::new("rulelab");
+    let mut suites = String::new();
+    let (mut all_tests, mut all_failures, mut all_errors) = (0, 0, 0);
     for f in &run.files {
-        let mut suite = TestSuite::new(f.path.as_str());
-        let classname = base_name(&f.path).trim_end_matches(".ini").to_string();
+        let classname = xml_escape(base_name(&f.path).trim_end_matches(".ini"));
+        let mut cases_xml = String::new();
+        let (tests, failures, errors);
         match &f.file {
             Err(d) => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                status.set_message(d.to_string()).set_type(d.code);
-                let mut case = TestCase::new("load", status);
-                case.set_classname(classname.as_str());
-                suite.add_test_case(case);
+                (tests, failures, errors) = (1, 0, 1);
+                let _ = writeln!(
+                    cases_xml,
+                    "    <testcase name=\"load\" classname=\"{classname}\">\n      <error message=\"{}\" type=\"{}\"/>\n    </testcase>",
+                    xml_escape(&d.to_string()),
+                    d.code
+                );
             }
             Ok(_) => {
+                (tests, failures, errors) = (f.outcomes.len(), f.failed(), 0);
                 for (s, c, o) in cases(f) {
-                    let status = if o.passed {
-                        TestCaseStatus::success()
-                    } else {
-                        let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                        let e = &s.expected;
-                        let a = &o.actual;
-                        let mut body = String::new();
-                        let _ = writeln!(body, "{}:{}", f.path, c.line);
-                        for l in &c.logs {
-                            let _ = writeln!(body, "log: {l}");
-                        }
+                    let name = xml_escape(&format!("[{}] {}", s.name, c.key));
+                    if o.passed {
                         let _ = writeln!(
-                            body,
-                            "expected: {}{}",
-                            if c.negated { "anything but " } else { "" },
-                            triple(&e.rule, &e.alert, &e.decoder)
+                            cases_xml,
+                            "    <testcase name=\"{name}\" classname=\"{classname}\"/>"
                         );
-                        let _ = writeln!(body, "actual: {}", triple(&a.rule, &a.alert, &a.decoder));
-                        if !a.description.is_empty() {
-                            let _ = writeln!(body, "description: {}", a.description);
-                        }
-                        st.set_message(failure_reason(e, a, c.negated))
-                            .set_type("mismatch")
-                            .set_description(body);
-                        st
-                    };
-                    let mut case = TestCase::new(format!("[{}] {}", s.name, c.key), status);
-                    case.set_classname(classname.as_str());
-                    suite.add_test_case(case);
+                        continue;
+                    }
+                    let e = &s.expected;
+                    let a = &o.actual;
+                    let mut body = String::new();
+                    let _ = writeln!(body, "{}:{}", f.path, c.line);
+                    for l in &c.logs {
+                        let _ = writeln!(body, "log: {l}");
+                    }
+                    let _ = writeln!(
+                        body,
+                        "expected: {}{}",
+                        if c.negated { "anything but " } else { "" },
+                        triple(&e.rule, &e.alert, &e.decoder)
+                    );
+                    let _ = writeln!(body, "actual: {}", triple(&a.rule, &a.alert, &a.decoder));
+                    if !a.description.is_empty() {
+                        let _ = writeln!(body, "description: {}", a.description);
+                    }
+                    let _ = writeln!(
+                        cases_xml,
+                        "    <testcase name=\"{name}\" classname=\"{classname}\">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>",
+                        xml_escape(&failure_reason(e, a, c.negated)),
+                        xml_escape(&body)
+                    );
                 }
             }
         }
-        report.add_test_suite(suite);
+        all_tests += tests;
+        all_failures += failures;
+        all_errors += errors;
+        let _ = write!(
+            suites,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n{cases_xml}  </testsuite>\n",
+            xml_escape(&f.path)
+        );
     }
-    report.to_string().unwrap_or_default()
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rulelab\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">\n{suites}</testsuites>\n"
+    )
 }
 
 /// The conformance report: per file the counts, then every failing case

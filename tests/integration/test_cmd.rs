@@ -108,10 +108,71 @@ fn json_report_names_each_case() {
     assert_eq!(doc["summary"]["failed"], 3);
 }
 
-/// The structure of the common JUnit schema (Ant/Jenkins junit-10.xsd, as
-/// GitLab, GitHub actions and Jenkins read it).
+/// The rules of the common JUnit schema (Jenkins' junit-10.xsd, which
+/// GitLab, GitHub test reporters and Jenkins read), checked element by
+/// element: allowed and required attributes, allowed children, counts.
+fn check_junit_schema(node: roxmltree::Node) {
+    let name = node.tag_name().name();
+    let (required, allowed, children): (&[&str], &[&str], &[&str]) = match name {
+        "testsuites" => (
+            &[],
+            &["name", "time", "tests", "failures", "disabled", "errors"],
+            &["testsuite"],
+        ),
+        "testsuite" => (
+            &["name", "tests"],
+            &[
+                "name",
+                "tests",
+                "failures",
+                "errors",
+                "time",
+                "disabled",
+                "skipped",
+                "timestamp",
+                "hostname",
+                "id",
+                "package",
+                "file",
+                "log",
+                "url",
+                "version",
+            ],
+            &["properties", "testcase", "system-out", "system-err"],
+        ),
+        "testcase" => (
+            &["name"],
+            &["name", "assertions", "time", "classname", "status"],
+            &["skipped", "error", "failure", "system-out", "system-err"],
+        ),
+        "failure" | "error" | "skipped" => (&[], &["type", "message"], &[]),
+        other => panic!("element <{other}> is not in the JUnit schema"),
+    };
+    for a in node.attributes() {
+        assert!(
+            allowed.contains(&a.name()),
+            "<{name}> has attribute {}",
+            a.name()
+        );
+        if ["tests", "failures", "errors", "skipped", "disabled"].contains(&a.name()) {
+            a.value().parse::<u64>().expect("a count");
+        }
+    }
+    for r in required {
+        assert!(node.attribute(*r).is_some(), "<{name}> without {r}");
+    }
+    for child in node.children().filter(|n| n.is_element()) {
+        assert!(
+            children.contains(&child.tag_name().name()),
+            "<{}> inside <{name}>",
+            child.tag_name().name()
+        );
+        check_junit_schema(child);
+    }
+}
+
 #[test]
-fn junit_report_has_the_junit_structure() {
+fn junit_report_follows_the_junit_schema() {
     let out = rulelab()
         .args([
             "test",
@@ -128,50 +189,28 @@ fn junit_report_has_the_junit_structure() {
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    let count = |n: roxmltree::Node, a: &str| -> usize {
-        n.attribute(a)
-            .unwrap_or_else(|| panic!("{} without {a}", n.tag_name().name()))
-            .parse()
-            .unwrap()
-    };
+    check_junit_schema(root);
+    let count =
+        |n: roxmltree::Node, a: &str| -> usize { n.attribute(a).map_or(0, |v| v.parse().unwrap()) };
     assert_eq!(count(root, "tests"), 4 + 1 + 11);
     assert_eq!(count(root, "failures"), 3);
     assert_eq!(count(root, "errors"), 1);
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     assert_eq!(suites.len(), 3);
     for suite in &suites {
-        assert_eq!(suite.tag_name().name(), "testsuite");
-        assert!(suite.attribute("name").is_some());
         let cases: Vec<_> = suite
             .children()
             .filter(|n| n.has_tag_name("testcase"))
             .collect();
+        let with = |tag: &str| {
+            cases
+                .iter()
+                .filter(|c| c.children().any(|k| k.has_tag_name(tag)))
+                .count()
+        };
         assert_eq!(count(*suite, "tests"), cases.len());
-        let failures = cases
-            .iter()
-            .filter(|c| c.children().any(|k| k.has_tag_name("failure")))
-            .count();
-        let errors = cases
-            .iter()
-            .filter(|c| c.children().any(|k| k.has_tag_name("error")))
-            .count();
-        assert_eq!(count(*suite, "failures"), failures);
-        assert_eq!(count(*suite, "errors"), errors);
-        for case in cases {
-            assert!(case.attribute("name").is_some() && case.attribute("classname").is_some());
-            for child in case.children().filter(|n| n.is_element()) {
-                assert!(
-                    ["failure", "error", "skipped", "system-out", "system-err"]
-                        .contains(&child.tag_name().name()),
-                    "unexpected <{}>",
-                    child.tag_name().name()
-                );
-                if child.has_tag_name("failure") || child.has_tag_name("error") {
-                    assert!(child.attribute("message").is_some());
-                    assert!(child.attribute("type").is_some());
-                }
-            }
-        }
+        assert_eq!(count(*suite, "failures"), with("failure"));
+        assert_eq!(count(*suite, "errors"), with("error"));
     }
     let wrong = suites[0]
         .children()
@@ -190,6 +229,38 @@ fn junit_report_has_the_junit_structure() {
         .text()
         .unwrap_or("")
         .contains("actual: rule 100603, level 8, decoder json"));
+    let error = suites[1]
+        .descendants()
+        .find(|k| k.has_tag_name("error"))
+        .expect("the malformed file is an error");
+    assert_eq!(error.attribute("type"), Some("T002"));
+}
+
+#[test]
+fn junit_escapes_markup_and_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = dir.path().join("odd.ini");
+    std::fs::write(
+        &ini,
+        "[<b>&\"quotes\" \u{1}]\nlog 1 pass = <xml> & \u{7} bell\nrule = 1\nalert = 0\ndecoder = x\n",
+    )
+    .unwrap();
+    let out = rulelab()
+        .args(["test", "--format", "junit"])
+        .arg(&ini)
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    check_junit_schema(doc.root_element());
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase"))
+        .unwrap();
+    assert_eq!(
+        case.attribute("name"),
+        Some("[<b>&\"quotes\" \u{FFFD}] log 1 pass")
+    );
 }
 
 #[test]
