@@ -5,8 +5,7 @@ use rulelab_core::{defaults, Source, Sources};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Files Wazuh's default configuration excludes (rules.md R1.1.5).
-const DEFAULT_RULE_EXCLUDES: [&str; 1] = ["0215-policy_rules.xml"];
+use rulelab_core::classify::DEFAULT_RULE_EXCLUDES;
 
 pub fn read_text(path: &Path) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;

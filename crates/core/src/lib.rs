@@ -21,6 +21,7 @@
 // Diagnostics are the error type everywhere; boxing them buys nothing here.
 #![allow(clippy::result_large_err)]
 
+pub mod classify;
 pub mod decoder;
 pub mod defaults;
 pub mod diagnostic;
