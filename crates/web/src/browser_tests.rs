@@ -1,0 +1,121 @@
+//! Tests that run in a real browser (headless Chromium, through
+//! wasm-bindgen-test-runner and ChromeDriver): the engine compiled to wasm,
+//! share links, and the rendered page.
+//!
+//! Run with `scripts/test-web.sh` (sets the runner and ChromeDriver).
+
+use crate::engine;
+use crate::state::{self, Workspace};
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn engine_in_wasm_matches_the_cli_on_the_falco_example() {
+    let out = engine::run(&Workspace::default_example());
+    assert!(out.loaded);
+    let warning = &out.events[1].verdict;
+    let rule = warning.rule.as_ref().expect("a rule");
+    assert_eq!((rule.id, rule.level), (100603, 8));
+    assert!(warning.alert);
+}
+
+#[wasm_bindgen_test]
+fn share_fragment_round_trips_in_the_browser() {
+    let ws = Workspace::from_example(rulelab_core::defaults::example("sshd").unwrap());
+    let (frag, _) = state::to_fragment(&ws);
+    assert_eq!(state::from_fragment(&frag).unwrap(), ws);
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Renders the app into a fresh element and waits for Yew to draw.
+async fn render_app() -> web_sys::Element {
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<crate::app::App>::with_root(root.clone()).render();
+    TimeoutFuture::new(50).await;
+    root
+}
+
+async fn settle() {
+    // Longer than the debounce.
+    TimeoutFuture::new(400).await;
+}
+
+fn set_textarea(root: &web_sys::Element, id: &str, text: &str) {
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector(&format!("#{id}"))
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    area.set_value(text);
+    let ev = web_sys::InputEvent::new("input").unwrap();
+    area.dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn page_shows_verdicts_and_updates_as_you_type() {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let root = render_app().await;
+    let cards = root.query_selector_all("article.event").unwrap();
+    assert_eq!(cards.length(), 12, "one card per Falco example event");
+    let second = root
+        .query_selector("article.event:nth-of-type(2) header")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(second.contains("rule 100603"), "{second}");
+
+    // A new rule and event; markup in them stays text.
+    set_textarea(
+        &root,
+        "rules",
+        r#"<group name="t,"><rule id="100900" level="7"><decoded_as>json</decoded_as><field name="k">^v$</field><description>x is $(x)</description></rule></group>"#,
+    );
+    set_textarea(
+        &root,
+        "events",
+        r#"{"k":"v","x":"<img src=x onerror=alert(1)>"}"#,
+    );
+    settle().await;
+    let cards = root.query_selector_all("article.event").unwrap();
+    assert_eq!(cards.length(), 1);
+    let head = root
+        .query_selector("article.event header")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        head.contains("rule 100900") && head.contains("x is <img src=x onerror=alert(1)>"),
+        "{head}"
+    );
+    assert!(root.query_selector("article.event img").unwrap().is_none());
+
+    // A broken rule file: a diagnostic, and the page keeps working.
+    set_textarea(
+        &root,
+        "rules",
+        "<group name=\"t,\"><rule id=\"100900\" level=\"7\">",
+    );
+    settle().await;
+    let diags = root.query_selector(".diagnostics").unwrap().unwrap();
+    assert!(diags.text_content().unwrap().contains("rules.xml:"));
+    assert_eq!(
+        root.query_selector_all("article.event").unwrap().length(),
+        0
+    );
+}

@@ -1,0 +1,185 @@
+//! The one call into rulelab-core: load the workspace's sources and
+//! evaluate its events in one session, in order (so frequency rules work).
+
+use crate::state::{FileKind, Workspace};
+use rulelab_core::classify::DEFAULT_RULE_EXCLUDES;
+use rulelab_core::render::alert;
+use rulelab_core::{
+    defaults, predecode, Diagnostic, Ruleset, Session, SessionOptions, Source, Sources, Verdict,
+};
+
+/// Names of the panes' sources, as diagnostics show them.
+pub const RULES_FILE: &str = "rules.xml";
+pub const DECODERS_FILE: &str = "decoders.xml";
+
+/// Most events evaluated per run; the rest are reported as skipped so a
+/// huge paste cannot freeze the page.
+pub const MAX_EVENTS: usize = 5_000;
+
+/// The manager name for lines without a syslog host.
+pub const MANAGER_NAME: &str = "rulelab";
+
+/// One evaluated event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventView {
+    /// 1-based line in the events pane.
+    pub line: usize,
+    pub verdict: Verdict,
+    /// The alert as Wazuh would write it to alerts.json, pretty-printed.
+    pub alert_json: String,
+}
+
+/// What one run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutput {
+    pub diagnostics: Vec<Diagnostic>,
+    /// False when an error diagnostic stops the load (nothing evaluated).
+    pub loaded: bool,
+    pub events: Vec<EventView>,
+    /// Events not evaluated because of [`MAX_EVENTS`].
+    pub skipped: usize,
+    /// Rules and decoders in the loaded ruleset.
+    pub rule_count: usize,
+    pub decoder_count: usize,
+}
+
+/// The workspace as core sources: built-ins (optional), uploaded files,
+/// then the panes.
+pub fn sources(ws: &Workspace) -> Sources {
+    let mut s = Sources::default();
+    if ws.builtin {
+        s.decoders.extend(defaults::decoder_sources());
+        s.rules.extend(defaults::rule_sources());
+    }
+    for f in &ws.files {
+        let src = Source::new(f.path.clone(), f.text.clone());
+        match f.kind {
+            FileKind::Decoders => s.decoders.push(src),
+            FileKind::Rules => {
+                let base = f.path.rsplit(['/', '\\']).next().unwrap_or("");
+                if !DEFAULT_RULE_EXCLUDES.contains(&base) {
+                    s.rules.push(src);
+                }
+            }
+            FileKind::List => s.lists.push(src),
+        }
+    }
+    if !ws.decoders.trim().is_empty() {
+        s.decoders
+            .push(Source::new(DECODERS_FILE, ws.decoders.clone()));
+    }
+    if !ws.rules.trim().is_empty() {
+        s.rules.push(Source::new(RULES_FILE, ws.rules.clone()));
+    }
+    if !ws.list.is_empty() && !ws.list_name.trim().is_empty() {
+        s.lists
+            .push(Source::new(ws.list_name.trim(), ws.list.clone()));
+    }
+    s
+}
+
+/// Loads and evaluates the workspace.
+pub fn run(ws: &Workspace) -> RunOutput {
+    let loaded = Ruleset::load(&sources(ws));
+    let mut out = RunOutput {
+        diagnostics: loaded.diagnostics,
+        loaded: loaded.ruleset.is_some(),
+        events: Vec::new(),
+        skipped: 0,
+        rule_count: 0,
+        decoder_count: 0,
+    };
+    let Some(ruleset) = loaded.ruleset else {
+        return out;
+    };
+    out.rule_count = ruleset.tree().rules.len();
+    out.decoder_count = ruleset.decoders().len();
+    let mut session = Session::new(
+        &ruleset,
+        SessionOptions {
+            manager_name: MANAGER_NAME.to_string(),
+        },
+    );
+    let location = if ws.location.trim().is_empty() {
+        "stdin"
+    } else {
+        ws.location.trim()
+    };
+    for (i, line) in ws.events.lines().enumerate() {
+        for event in predecode::frame_line(line) {
+            if out.events.len() >= MAX_EVENTS {
+                out.skipped += 1;
+                continue;
+            }
+            let verdict = session.evaluate(event, location);
+            let alert_json = serde_json::to_string_pretty(&alert::to_json(&verdict, MANAGER_NAME))
+                .unwrap_or_default();
+            out.events.push(EventView {
+                line: i + 1,
+                verdict,
+                alert_json,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::UserFile;
+
+    fn rule(v: &EventView) -> Option<(u32, u32)> {
+        v.verdict.rule.as_ref().map(|r| (r.id, r.level))
+    }
+
+    #[test]
+    fn default_example_shows_the_warning_alert_at_level_8() {
+        let out = run(&Workspace::default_example());
+        assert!(out.loaded);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(rule(&out.events[1]), Some((100603, 8)));
+        assert!(out.events[1].alert_json.contains("\"level\": 8"));
+    }
+
+    #[test]
+    fn a_broken_rule_file_is_a_diagnostic_not_a_crash() {
+        let mut ws = Workspace::default_example();
+        ws.rules = "<group name=\"x\"><rule id=\"1000\" level=\"3\"><match>a</match>".into();
+        let out = run(&ws);
+        assert!(!out.loaded);
+        assert!(out.events.is_empty());
+        let d = &out.diagnostics[0];
+        assert_eq!(d.span.as_ref().map(|s| &*s.file), Some(RULES_FILE));
+    }
+
+    #[test]
+    fn uploaded_files_and_list_pane_load() {
+        let mut ws = Workspace::from_example(defaults::example("json-app").unwrap());
+        // Move the list from the pane to an uploaded file.
+        ws.files.push(UserFile {
+            path: ws.list_name.clone(),
+            kind: FileKind::List,
+            text: ws.list.clone(),
+        });
+        ws.list.clear();
+        let out = run(&ws);
+        assert_eq!(rule(&out.events[2]), Some((100203, 9)));
+        // Wazuh's default configuration leaves 0215-policy_rules.xml out.
+        ws.files.push(UserFile {
+            path: "ruleset/rules/0215-policy_rules.xml".into(),
+            kind: FileKind::Rules,
+            text: "not even xml".into(),
+        });
+        assert!(run(&ws).loaded);
+    }
+
+    #[test]
+    fn events_beyond_the_cap_are_counted_not_run() {
+        let mut ws = Workspace::default_example();
+        ws.events = "{\"a\":1}\n".repeat(MAX_EVENTS + 3);
+        let out = run(&ws);
+        assert_eq!(out.events.len(), MAX_EVENTS);
+        assert_eq!(out.skipped, 3);
+    }
+}
