@@ -37,7 +37,10 @@ fi
 step "rulelab-core builds for wasm32-unknown-unknown"
 cargo build -p rulelab-core --target wasm32-unknown-unknown
 
-step "rulelab-web compiles for wasm32-unknown-unknown"
-cargo check -p rulelab-web --target wasm32-unknown-unknown
+step "rulelab-web: clippy for wasm32-unknown-unknown (the browser tests only build there)"
+cargo clippy -p rulelab-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "the playground in the browser (scripts/test-web.sh)"
+scripts/test-web.sh
 
 step "all tests passed"

@@ -378,7 +378,7 @@ pub fn app() -> Html {
     html! {
         <div class="app" onkeydown={on_key}>
             <header class="toolbar">
-                <h1>{ "rulelab" }<span class="sub">{ " playground · Wazuh 4.11.1 rules, offline" }</span></h1>
+                <h1>{ "rulelab" }<span class="sub">{ " playground · Wazuh 4.11.1" }</span></h1>
                 <label class="inline">{ "Example " }
                     <select id="example" onchange={on_example}>
                         { for EXAMPLES.iter().map(|e| html! { <option value={e.id} selected={ws.example == e.id}>{ e.title }</option> }) }
@@ -412,9 +412,9 @@ pub fn app() -> Html {
                         { tab_button(Tab::List, "List".into()) }
                         { tab_button(Tab::Files, format!("Files ({})", ws.files.len())) }
                         <span class="spacer" />
-                        <button class="small" title="Download rules.xml" onclick={download("rules.xml", |w| w.rules.clone())}>{ "⭳ rules" }</button>
-                        <button class="small" title="Download decoders.xml" onclick={download("decoders.xml", |w| w.decoders.clone())}>{ "⭳ decoders" }</button>
-                        <button class="small" title="Download the list" onclick={download("list", |w| w.list.clone())}>{ "⭳ list" }</button>
+                        <button class="small" title="Download rules.xml" onclick={download("rules.xml", |w| w.rules.clone())}>{ "↓ rules" }</button>
+                        <button class="small" title="Download decoders.xml" onclick={download("decoders.xml", |w| w.decoders.clone())}>{ "↓ decoders" }</button>
+                        <button class="small" title="Download the list" onclick={download("list", |w| w.list.clone())}>{ "↓ list" }</button>
                     </div>
                     { pane }
                     { diagnostics }
@@ -427,7 +427,7 @@ pub fn app() -> Html {
                     </div>
                     <div class="events-head">
                         <h2>{ "Events" }<span class="muted">{ " one log per line, JSON or syslog; one session, in order" }</span></h2>
-                        <button class="small" title="Download events.log" onclick={download("events.log", |w| w.events.clone())}>{ "⭳ events" }</button>
+                        <button class="small" title="Download events.log" onclick={download("events.log", |w| w.events.clone())}>{ "↓ events" }</button>
                     </div>
                     <Editor id="events" label="Events" value={ws.events.clone()} oninput={on_events} />
                     <p class="muted hint">{ "Results update as you type; Ctrl/Cmd+Enter runs now." }</p>

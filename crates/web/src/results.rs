@@ -116,10 +116,12 @@ pub fn results(p: &ResultsProps) -> Html {
     let out = &p.output;
     let alerts = out.events.iter().filter(|e| e.verdict.alert).count();
     let summary = if out.loaded {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         format!(
-            "{} events · {} alerts · {} rules, {} decoders · {:.0} ms",
-            out.events.len(),
-            alerts,
+            "{} · {} · {} rules, {} decoders · {:.0} ms",
+            plural(out.events.len(), "event", "events"),
+            plural(alerts, "alert", "alerts"),
             out.rule_count,
             out.decoder_count,
             p.millis

@@ -81,7 +81,7 @@ impl Example {
 pub const EXAMPLES: [Example; 4] = [
     Example {
         id: "falco",
-        title: "Falco integration (JSON alerts)",
+        title: "Falco integration",
         decoders: "",
         rules: FALCO_RULES,
         lists: &[],
@@ -99,7 +99,7 @@ pub const EXAMPLES: [Example; 4] = [
     },
     Example {
         id: "json-app",
-        title: "Custom JSON application log, with a CDB list",
+        title: "JSON app log + CDB list",
         decoders: "",
         rules: include_str!("examples/json_app/rules.xml"),
         lists: &[(
@@ -111,7 +111,7 @@ pub const EXAMPLES: [Example; 4] = [
     },
     Example {
         id: "frequency",
-        title: "Frequency rule (5 errors in a minute)",
+        title: "Frequency rule",
         decoders: "",
         rules: include_str!("examples/frequency/rules.xml"),
         lists: &[],
