@@ -117,9 +117,60 @@ async function main() {
     await page.keyboard.press("Control+Enter");
     await page.screenshot({ path: path.join(artifacts, "playground-dark.png") });
 
-    check(requests.length === loadRequests, `no network request after load (${requests.length - loadRequests})`);
+    // 5. A load error is shown with its position; clicking it jumps there.
+    await page.fill("#rules", '<group name="x,">\n  <rule id="100951" level="30">\n    <match>a</match>\n  </rule>\n</group>');
+    const diag = page.locator(".diagnostics button").first();
+    await diag.waitFor();
+    const diagText = await diag.innerText();
+    check(/^rules\.xml:2:\d+: error\[R\d+\]/.test(diagText), `diagnostic with file:line:column (${diagText})`);
+    check((await page.locator("article.event").count()) === 0 && /does not load/.test(await page.locator("#summary").innerText()),
+      "a broken rule file shows why and evaluates nothing");
+    await diag.click();
+    const caret = await page.evaluate(() => {
+      const a = document.querySelector("#rules");
+      return { focused: document.activeElement === a, line: a.value.slice(0, a.selectionStart).split("\n").length };
+    });
+    check(caret.focused && caret.line === 2, `clicking the diagnostic puts the caret on line 2 (${JSON.stringify(caret)})`);
 
-    // 5. The stock ruleset, uploaded as a folder, and 100 mixed log lines.
+    // 6. Examples menu, reset, and the state kept across a reload.
+    await page.selectOption("#example", "sshd");
+    await page.waitForFunction(() => document.querySelectorAll("article.event").length === 8);
+    const brute = await cardHead(page, 7);
+    check(/rule 100103/.test(brute) && /\b10\b/.test(brute), "sshd example: the sixth failure is the brute force rule 100103, level 10");
+    await page.fill("#events", "");
+    await page.waitForFunction(() => document.querySelectorAll("article.event").length === 0);
+    check(requests.length === loadRequests, `no network request after load, through typing, sharing and examples (${requests.length - loadRequests})`);
+    await page.reload();
+    await page.waitForSelector("#rules");
+    await page.waitForTimeout(300);
+    const reloadRequests = requests.length;
+    check((await page.inputValue("#events")) === "" && /example-sshd/.test(await page.inputValue("#rules")),
+      "the page keeps its state across a reload (localStorage)");
+    await page.click("text=Reset to example");
+    await page.waitForFunction(() => document.querySelectorAll("article.event").length === 8);
+    check(true, "reset restores the example");
+
+    // 7. Several files at once, and a download.
+    await page.selectOption("#example", "json-app");
+    await page.fill("#rules", "");
+    await page.click('.tabs button[role=tab]:has-text("List")');
+    await page.fill("#list", "");
+    const ex = path.join(root, "crates/core/src/defaults/examples/json_app");
+    await page.setInputFiles("#upload", [path.join(ex, "rules.xml"), path.join(ex, "payments-admins")]);
+    await page.waitForFunction(() => /Files \(2\)/.test(document.body.innerText));
+    await page.waitForFunction(() => document.querySelectorAll("article.event").length === 6);
+    const admin = await cardHead(page, 3);
+    check(/rule 100203/.test(admin), "uploaded rules and list file give the admin rule 100203");
+    await page.click('.tabs button[role=tab]:has-text("Rules")');
+    await page.fill("#rules", "<!-- mine -->");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=↓ rules")]);
+    const saved = path.join(artifacts, "downloaded-rules.xml");
+    await download.saveAs(saved);
+    check(fs.readFileSync(saved, "utf8") === "<!-- mine -->", "the rules pane downloads as rules.xml");
+
+    check(requests.length === reloadRequests, `no network request after the reload, through uploads and a download (${requests.length - reloadRequests})`);
+
+    // 8. The stock ruleset, uploaded as a folder, and 100 mixed log lines.
     const wazuh = path.join(shared, "wazuh-4.11.1");
     if (fs.existsSync(path.join(wazuh, "rules"))) {
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rulelab-stock-"));
@@ -128,6 +179,7 @@ async function main() {
       // Copies: Chromium does not follow symlinked folders in uploads.
       for (const d of ["rules", "decoders", "lists"]) fs.cpSync(path.join(wazuh, d), path.join(folder, d), { recursive: true });
       const before = requests.length;
+      await page.selectOption("#example", "falco");
       const tu = Date.now();
       await page.setInputFiles("#upload-folder", folder);
       await page.waitForFunction(() => /Files \((\d{3,})\)/.test(document.body.innerText), null, { timeout: 120000 });

@@ -111,7 +111,12 @@ pub fn app() -> Html {
                 cur.clone()
             };
             ws.set(next.clone());
-            share.set(None);
+            // A shown share link is stale now; so is the fragment, which
+            // would otherwise win over the newer state on reload.
+            if share.is_some() {
+                share.set(None);
+                browser::clear_fragment();
+            }
             let committed = committed.clone();
             *timer.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || committed.set(next)));
         })
@@ -126,7 +131,10 @@ pub fn app() -> Html {
         Callback::from(move |next: Workspace| {
             *current.borrow_mut() = next.clone();
             ws.set(next.clone());
-            share.set(None);
+            if share.is_some() {
+                share.set(None);
+                browser::clear_fragment();
+            }
             commit_now.emit(next);
         })
     };
