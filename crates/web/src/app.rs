@@ -4,7 +4,7 @@
 
 use crate::browser;
 use crate::editor::{Editor, Jump};
-use crate::engine::{self, RunOutput, DECODERS_FILE, RULES_FILE};
+use crate::engine::{self, DECODERS_FILE, RULES_FILE};
 use crate::results::Results;
 use crate::state::{self, FileKind, UserFile, Workspace};
 use gloo_timers::callback::Timeout;
@@ -21,6 +21,16 @@ const STORAGE_KEY: &str = "rulelab-playground";
 const THEME_KEY: &str = "rulelab-theme";
 /// Pause after the last keystroke before a run.
 const DEBOUNCE_MS: u32 = 250;
+
+/// An `Rc` compared by identity (a memo dependency on a memoised value).
+#[derive(Clone)]
+struct SameRc<T>(Rc<T>);
+
+impl<T> PartialEq for SameRc<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -44,12 +54,6 @@ fn initial() -> (Workspace, Option<String>) {
     let stored =
         browser::storage_get(STORAGE_KEY).and_then(|s| serde_json::from_str::<Workspace>(&s).ok());
     (stored.unwrap_or_else(Workspace::default_example), None)
-}
-
-fn run_timed(ws: &Workspace) -> (Rc<RunOutput>, f64) {
-    let start = browser::now_ms();
-    let out = engine::run(ws);
-    (Rc::new(out), browser::now_ms() - start)
 }
 
 #[function_component(App)]
@@ -78,7 +82,15 @@ pub fn app() -> Html {
             browser::set_theme(Some(if *d { "dark" } else { "light" }));
         });
     }
-    let output = use_memo((*committed).clone(), run_timed);
+    // The ruleset is loaded again only when its sources change.
+    let loaded = use_memo(engine::sources(&committed), |s| {
+        engine::load(s, browser::now_ms)
+    });
+    let output = use_memo(((*committed).clone(), SameRc(loaded)), |(ws, loaded)| {
+        let start = browser::now_ms();
+        let out = engine::evaluate(&loaded.0, ws);
+        (Rc::new(out), loaded.0.millis, browser::now_ms() - start)
+    });
     {
         // Persist what was run.
         use_effect_with((*committed).clone(), |ws| {
@@ -440,7 +452,7 @@ pub fn app() -> Html {
                     <Editor id="events" label="Events" value={ws.events.clone()} oninput={on_events} />
                     <p class="muted hint">{ "Results update as you type; Ctrl/Cmd+Enter runs now." }</p>
                 </section>
-                <Results output={output.0.clone()} millis={output.1} />
+                <Results output={output.0.clone()} load_ms={output.1} run_ms={output.2} />
             </main>
         </div>
     }

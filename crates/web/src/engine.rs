@@ -78,24 +78,44 @@ pub fn sources(ws: &Workspace) -> Sources {
     s
 }
 
-/// Loads and evaluates the workspace.
-pub fn run(ws: &Workspace) -> RunOutput {
-    let loaded = Ruleset::load(&sources(ws));
-    let mut out = RunOutput {
+/// A loaded ruleset and what loading it said. The page keeps it while only
+/// the events change, so typing events does not reload a big ruleset.
+#[derive(Debug)]
+pub struct LoadOutput {
+    pub diagnostics: Vec<Diagnostic>,
+    pub ruleset: Option<Ruleset>,
+    /// Milliseconds the load took (0 outside a browser).
+    pub millis: f64,
+}
+
+/// Loads the sources of a workspace (see [`sources`]).
+pub fn load(sources: &Sources, clock: fn() -> f64) -> LoadOutput {
+    let start = clock();
+    let loaded = Ruleset::load(sources);
+    LoadOutput {
         diagnostics: loaded.diagnostics,
-        loaded: loaded.ruleset.is_some(),
+        ruleset: loaded.ruleset,
+        millis: clock() - start,
+    }
+}
+
+/// Evaluates the workspace's events, in one session, on a loaded ruleset.
+pub fn evaluate(load: &LoadOutput, ws: &Workspace) -> RunOutput {
+    let mut out = RunOutput {
+        diagnostics: load.diagnostics.clone(),
+        loaded: load.ruleset.is_some(),
         events: Vec::new(),
         skipped: 0,
         rule_count: 0,
         decoder_count: 0,
     };
-    let Some(ruleset) = loaded.ruleset else {
+    let Some(ruleset) = &load.ruleset else {
         return out;
     };
     out.rule_count = ruleset.tree().rules.len();
     out.decoder_count = ruleset.decoders().len();
     let mut session = Session::new(
-        &ruleset,
+        ruleset,
         SessionOptions {
             manager_name: MANAGER_NAME.to_string(),
         },
@@ -122,6 +142,11 @@ pub fn run(ws: &Workspace) -> RunOutput {
         }
     }
     out
+}
+
+/// Loads and evaluates the workspace.
+pub fn run(ws: &Workspace) -> RunOutput {
+    evaluate(&load(&sources(ws), || 0.0), ws)
 }
 
 #[cfg(test)]

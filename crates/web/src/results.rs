@@ -107,8 +107,10 @@ pub fn event_card(p: &CardProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ResultsProps {
     pub output: std::rc::Rc<RunOutput>,
-    /// Milliseconds the run took (load and evaluation).
-    pub millis: f64,
+    /// Milliseconds the ruleset load took (it is kept while only events change).
+    pub load_ms: f64,
+    /// Milliseconds the evaluation of the events took.
+    pub run_ms: f64,
 }
 
 #[function_component(Results)]
@@ -119,12 +121,13 @@ pub fn results(p: &ResultsProps) -> Html {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         format!(
-            "{} · {} · {} rules, {} decoders · {:.0} ms",
+            "{} · {} · {} rules, {} decoders · load {:.0} ms, run {:.0} ms",
             plural(out.events.len(), "event", "events"),
             plural(alerts, "alert", "alerts"),
             out.rule_count,
             out.decoder_count,
-            p.millis
+            p.load_ms,
+            p.run_ms
         )
     } else {
         "The ruleset does not load: fix the errors on the left (Wazuh would refuse it too)."
