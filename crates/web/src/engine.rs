@@ -144,7 +144,9 @@ pub fn evaluate(load: &LoadOutput, ws: &Workspace) -> RunOutput {
     out
 }
 
-/// Loads and evaluates the workspace.
+/// Loads and evaluates the workspace (the page memoises the two steps
+/// separately; tests use both at once).
+#[cfg(test)]
 pub fn run(ws: &Workspace) -> RunOutput {
     evaluate(&load(&sources(ws), || 0.0), ws)
 }
