@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 mod clock;
+mod lint_cmd;
 mod load;
 mod output;
 mod report;
@@ -35,6 +36,60 @@ enum Command {
     /// a ruleset, as Wazuh's runtests.py does with a live manager. Exit
     /// status: 0 all passed, 1 a test failed, 2 bad input.
     Test(TestArgs),
+    /// Lint rule, decoder and list files: every error, dropped rule and
+    /// warning of Wazuh's loader, plus checks for mistakes Wazuh accepts.
+    /// Exit status: 0 clean, 1 findings at or above --fail-level, 2 bad input.
+    Lint(LintArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// rustc-style messages with the source line underlined.
+    Human,
+    /// One JSON document with every diagnostic.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailLevel {
+    pub fn severity(self) -> rulelab_core::Severity {
+        match self {
+            FailLevel::Error => rulelab_core::Severity::Error,
+            FailLevel::Warning => rulelab_core::Severity::Warning,
+            FailLevel::Info => rulelab_core::Severity::Info,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct LintArgs {
+    /// Files or folders to lint (rules, decoders, lists; a folder with rules/
+    /// and decoders/ is read as a Wazuh ruleset).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Context: a ruleset (and files) loaded with the linted files so that
+    /// references into it resolve; its own findings are not reported.
+    #[command(flatten)]
+    pub ruleset: RulesetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: LintFormat,
+    /// Also print the number of findings per code.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_level: FailLevel,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,6 +206,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => match output::validate(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Lint(args) => match lint_cmd::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {e}");

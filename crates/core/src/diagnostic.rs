@@ -81,6 +81,17 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// What Wazuh 4.11.1 does with the same input, e.g. "Wazuh drops this rule".
     pub wazuh: Option<String>,
+    /// Other places that explain this one (the first definition of a
+    /// duplicate, the element that wins).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary place of a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
 }
 
 impl Diagnostic {
@@ -92,6 +103,7 @@ impl Diagnostic {
             span: None,
             help: None,
             wazuh: None,
+            related: Vec::new(),
         }
     }
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
@@ -110,6 +122,13 @@ impl Diagnostic {
     }
     pub fn with_wazuh(mut self, wazuh: impl Into<String>) -> Self {
         self.wazuh = Some(wazuh.into());
+        self
+    }
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
         self
     }
     pub fn is_error(&self) -> bool {

@@ -27,6 +27,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod event;
 pub mod falco;
+pub mod lint;
 pub mod pattern;
 pub mod predecode;
 pub mod render;
@@ -35,7 +36,7 @@ pub mod session;
 pub mod suite;
 pub mod xml;
 
-pub use diagnostic::{Diagnostic, Severity, Span};
+pub use diagnostic::{Diagnostic, Related, Severity, Span};
 pub use event::{Event, Predecoded, StaticField};
 pub use session::{
     LoadOptions, Loaded, Now, RuleVerdict, Ruleset, Session, SessionOptions, Source, Sources,

@@ -281,6 +281,31 @@ impl DecoderSet {
         eval::decode_traced(self, event, Some(state))
     }
 
+    /// The field names decoders can set, for rules that read them (the
+    /// linter's `$(field)` check): static fields by their canonical name,
+    /// dynamic ones lower-cased. `id` restricts to the decoders rules see as
+    /// that `decoded_as` id. The flag says a plugin may set any name (JSON).
+    pub fn field_names(&self, id: Option<u32>) -> (std::collections::HashSet<String>, bool) {
+        let mut names = std::collections::HashSet::new();
+        let mut open = false;
+        for d in self
+            .decoders
+            .iter()
+            .filter(|d| id.is_none_or(|i| d.id == i))
+        {
+            if d.plugin.is_some() {
+                open = true;
+            }
+            for slot in &d.order {
+                match slot {
+                    OrderSlot::Static(f) => names.insert(f.name().to_string()),
+                    OrderSlot::Dynamic(n) => names.insert(n.to_lowercase()),
+                };
+            }
+        }
+        (names, open)
+    }
+
     /// Every loaded `<decoder>` element in load order: its own name (as
     /// written, before children take their parent's name) and its start tag.
     pub fn elements(&self) -> impl Iterator<Item = (&str, &Span)> {

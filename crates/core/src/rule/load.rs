@@ -505,10 +505,13 @@ fn load_rule(file: &Arc<str>, group_name: &str, j: usize, el: &Element, ctx: &mu
     // R4.7 / R4.6.1: duplicates, decided before children are read.
     let existing = ctx.tree.by_id.get(&id).copied();
     if existing.is_some() && !overwrite {
-        diags.push(
-            skip("R030", format!("(7612) Rule ID '{id}' is duplicated. Only the first occurrence will be considered."), &el.span)
-                .with_help("use overwrite=\"yes\" to replace a rule, or pick a free id"),
-        );
+        let first = existing.map(|i| ctx.tree.rules[i].span.clone());
+        let mut d = skip("R030", format!("(7612) Rule ID '{id}' is duplicated. Only the first occurrence will be considered."), &el.span)
+            .with_help("use overwrite=\"yes\" to replace a rule, or pick a free id");
+        if let Some(span) = first {
+            d = d.with_related(span, "the first occurrence, which Wazuh keeps");
+        }
+        diags.push(d);
         return;
     }
     if overwrite && existing.is_none() {
