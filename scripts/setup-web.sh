@@ -6,8 +6,9 @@
 #   - wasm-bindgen-cli 0.2.130, equal to the wasm-bindgen crate (not --locked:
 #     its lock file names a crate version crates.io no longer has)
 #   - Debian's chromium and chromium-driver (never a downloaded browser)
-#   - e2e/node_modules: playwright-core (drives /usr/bin/chromium) and npm's
+#   - e2e/node_modules: playwright-core (drives /usr/bin/chromium), npm's
 #     binaryen 132 (wasm-opt; Debian's binaryen is too old for current rustc)
+#     and @microsoft/jest-sarif (the SARIF 2.1.0 schema for the lint tests)
 # Usage: scripts/setup-web.sh    then: export PATH="$PWD/e2e/node_modules/.bin:$PATH"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,8 @@ else
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
 fi
-if [ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ]; then
+if [ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] \
+  && [ -d e2e/node_modules/@microsoft/jest-sarif ]; then
   say "e2e/node_modules present"
 else
   (cd e2e && npm ci --no-audit --no-fund)

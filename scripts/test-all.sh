@@ -11,6 +11,9 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+step "web and test tools (scripts/setup-web.sh installs only what is missing)"
+scripts/setup-web.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

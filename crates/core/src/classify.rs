@@ -39,11 +39,8 @@ pub fn classify(path: &str, text: &str) -> Option<SourceKind> {
         if dirs.contains(&"rules") || lower.ends_with("rules.xml") {
             return Some(SourceKind::Rules);
         }
-        // The first element decides.
-        let first = text
-            .match_indices('<')
-            .map(|(i, _)| &text[i + 1..])
-            .find(|t| !t.starts_with(['!', '?']))?;
+        // The first element decides (comments and declarations skipped).
+        let first = first_element(text)?;
         return if first.starts_with("decoder") {
             Some(SourceKind::Decoders)
         } else if first.starts_with("group")
@@ -64,6 +61,22 @@ pub fn classify(path: &str, text: &str) -> Option<SourceKind> {
         return Some(SourceKind::List);
     }
     None
+}
+
+/// The text right after the `<` of the first element.
+fn first_element(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let at = rest.find('<')?;
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix("!--") {
+            rest = &after[after.find("-->")? + 3..];
+        } else if rest.starts_with(['!', '?']) {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            return Some(rest);
+        }
+    }
 }
 
 /// The path rules name a list by (`<list>etc/lists/NAME</list>`): below a
@@ -101,6 +114,13 @@ mod tests {
             Some(Rules)
         );
         assert_eq!(c("notes.xml", "<html>"), None);
+        assert_eq!(
+            c(
+                "mine.xml",
+                "<!-- a <decoder> in a comment -->\n<group name=\"x\">"
+            ),
+            Some(Rules)
+        );
         assert_eq!(c("ruleset/lists/amazon/aws-eventnames", "x"), Some(List));
         assert_eq!(c("ruleset/lists/audit-keys.cdb", "x"), None);
         assert_eq!(c("admins", "alice:finance\nroot:\n"), Some(List));

@@ -188,7 +188,9 @@ fn check_rule(rule: &Element, local: bool, options: &LintOptions, out: &mut Vec<
             "if_group" | "if_matched_group" | "list" | "options" | "if_sid"
         );
         let t = c.content.as_str();
-        let edge_breaks = t.starts_with(['\n', '\r', '\t']) || t.ends_with(['\n', '\r', '\t']);
+        let lead = &t[..t.len() - t.trim_start().len()];
+        let trail = &t[t.trim_end().len()..];
+        let edge_breaks = format!("{lead}{trail}").contains(['\n', '\r', '\t']);
         let edge_space = t.trim() != t;
         if (patterned && edge_breaks) || (names && edge_space) {
             out.push(
