@@ -96,6 +96,51 @@ fn add_path(path: &Path, sources: &mut Sources) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// `rulelab.toml`: `[lint]` with `select`/`ignore` (codes or prefixes such
+/// as `L0`) and `custom-range = [first, last]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    lint: LintConfig,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LintConfig {
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    custom_range: Option<[u32; 2]>,
+}
+
+/// The `rulelab.toml` in the first path's folder or the nearest parent.
+fn find_config(paths: &[PathBuf]) -> Option<PathBuf> {
+    let first = paths.first()?;
+    let abs = fs::canonicalize(first).ok()?;
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join("rulelab.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn read_config(path: &Path) -> Result<LintConfig, String> {
+    let text = read_text(path)?;
+    toml::from_str::<ConfigFile>(&text)
+        .map(|c| c.lint)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn severity_rank(s: Severity) -> u8 {
     match s {
         Severity::Info => 0,
@@ -142,8 +187,20 @@ pub fn run(args: &LintArgs) -> Result<ExitCode, String> {
     dedup(&mut sources.rules);
     dedup(&mut sources.lists);
 
-    let options = LintOptions::default();
-    let findings = lint(&sources, &|f| linted.contains(f), &options);
+    let config = match args.config.clone().or_else(|| find_config(&args.paths)) {
+        Some(p) => read_config(&p)?,
+        None => LintConfig::default(),
+    };
+    let mut options = LintOptions::default();
+    if let Some([a, b]) = config.custom_range {
+        options.custom_range = a..=b;
+    }
+    let matches = |list: &[String], code: &str| list.iter().any(|p| code.starts_with(p.as_str()));
+    let findings: Vec<Diagnostic> = lint(&sources, &|f| linted.contains(f), &options)
+        .into_iter()
+        .filter(|d| config.select.is_empty() || matches(&config.select, d.code))
+        .filter(|d| !matches(&config.ignore, d.code))
+        .collect();
     let texts: BTreeMap<&str, &str> = sources
         .decoders
         .iter()

@@ -90,6 +90,9 @@ pub struct LintArgs {
     /// Exit with status 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_level: FailLevel,
+    /// A rulelab.toml to use (default: the nearest one above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -209,3 +209,30 @@ fn stock_ruleset_has_no_errors() {
     assert_eq!(count("L010"), 1, "rule 1003: noalert without children");
     assert_eq!(count("L011"), 1, "rule 35095: level-0 frequency rule");
 }
+
+#[test]
+fn rulelab_toml_selects_ignores_and_sets_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("local_rules.xml");
+    std::fs::copy("tests/lint/l001_custom_range.xml", &rules).unwrap();
+    std::fs::copy("tests/lint/l006_quotes.xml", dir.path().join("quotes.xml")).unwrap();
+    let p = dir.path().to_str().unwrap();
+    let codes =
+        |args: &[&str]| -> Vec<String> { findings(args).into_iter().map(|(c, _, _)| c).collect() };
+    assert_eq!(codes(&[p]), ["L001", "L006"]);
+    std::fs::write(
+        dir.path().join("rulelab.toml"),
+        "[lint]\nignore = [\"L006\"]\ncustom-range = [5000, 6000]\n",
+    )
+    .unwrap();
+    // Rule 5999 is now in range; the other file's 100050 is not.
+    assert_eq!(codes(&[p]), ["L001"]);
+    std::fs::write(
+        dir.path().join("rulelab.toml"),
+        "[lint]\nselect = [\"L00\"]\nignore = [\"L001\"]\n",
+    )
+    .unwrap();
+    assert_eq!(codes(&[p]), ["L006"]);
+    std::fs::write(dir.path().join("rulelab.toml"), "[lint]\nunknown = 1\n").unwrap();
+    rulelab().args(["lint", p]).assert().code(2);
+}

@@ -16,6 +16,9 @@
 //!   match, placeholders no decoder fills, the Falco integration's priority
 //!   ladder.
 //!
+//! A finding is silenced by `<!-- rulelab: ignore CODE -->` on the line
+//! before the element it points at.
+//!
 //! Only *linted* files are reported on: with `--ruleset` the stock files are
 //! context, so references into them resolve, but their own findings are not
 //! shown. Findings are sorted by file, line and column.
@@ -69,6 +72,24 @@ pub fn lint(
     if let Some(ruleset) = &loaded.ruleset {
         tree::check(ruleset, linted, &mut out);
     }
+    // `<!-- rulelab: ignore CODE[, CODE...] -->` on the line before.
+    let texts: std::collections::HashMap<&str, &str> = sources
+        .rules
+        .iter()
+        .chain(&sources.decoders)
+        .map(|s| (s.name.as_str(), s.text.as_str()))
+        .collect();
+    out.retain(|d| {
+        let Some(span) = &d.span else { return true };
+        let Some(text) = texts.get(&*span.file) else {
+            return true;
+        };
+        let previous = span
+            .line
+            .checked_sub(2)
+            .and_then(|i| text.lines().nth(i as usize));
+        !previous.is_some_and(|l| suppresses(l, d.code))
+    });
     out.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             d.span
@@ -78,6 +99,21 @@ pub fn lint(
         key(a).cmp(&key(b))
     });
     out
+}
+
+/// Whether `line` is a `<!-- rulelab: ignore ... -->` comment naming `code`.
+fn suppresses(line: &str, code: &str) -> bool {
+    let t = line.trim();
+    let Some(inner) = t.strip_prefix("<!--").and_then(|r| r.strip_suffix("-->")) else {
+        return false;
+    };
+    let Some(codes) = inner.trim().strip_prefix("rulelab: ignore") else {
+        return false;
+    };
+    codes
+        .split([',', ' '])
+        .map(str::trim)
+        .any(|c| c.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]

@@ -159,3 +159,12 @@ fn stock_file_names() {
     assert!(!is_stock_rule_file("etc/rules/local_rules.xml"));
     assert!(!is_stock_rule_file("12-x.xml"));
 }
+
+#[test]
+fn a_comment_on_the_line_before_silences_a_code() {
+    let rules = "<group name=\"t,\">\n<!-- rulelab: ignore L006, L001 -->\n<rule id=\"50\" level=\"3\"><decoded_as>json</decoded_as><description>\"q\"</description></rule>\n<!-- rulelab: ignore L001 -->\n<rule id=\"51\" level=\"3\"><decoded_as>json</decoded_as><description>\"q\"</description></rule>\n</group>";
+    let d = lint_rules(rules);
+    assert_eq!(codes(&d), [("L006", 5)]);
+    assert!(suppresses("  <!-- rulelab: ignore l006 -->", "L006"));
+    assert!(!suppresses("<!-- ignore L006 -->", "L006"));
+}
