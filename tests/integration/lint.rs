@@ -58,6 +58,10 @@ fn corpus_one_file_per_check() {
     let mut falco = vec![("L020", 4, 3); 5];
     falco.push(("L021", 11, 28));
     expect(&[&l("l020_l021_falco.xml")], &falco);
+    expect(
+        &[&l("l030_unreachable_decoders.xml")],
+        &[("L030", 7, 1), ("L030", 22, 1)],
+    );
     expect(&[&l("r007_level.xml")], &[("R007", 3, 21)]);
     expect(&[&l("r030_duplicate.xml")], &[("R030", 7, 3)]);
     expect(&[&l("x_unclosed.xml")], &[("X002", 6, 1)]);
@@ -208,6 +212,11 @@ fn stock_ruleset_has_no_errors() {
     assert_eq!(count("L002"), 1, "rule 60195's glued description");
     assert_eq!(count("L010"), 1, "rule 1003: noalert without children");
     assert_eq!(count("L011"), 1, "rule 35095: level-0 frequency rule");
+    assert_eq!(
+        count("L030"),
+        4,
+        "sonicwall, web-accesslog, mariadb decoders"
+    );
 }
 
 #[test]

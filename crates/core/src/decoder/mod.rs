@@ -306,6 +306,59 @@ impl DecoderSet {
         (names, open)
     }
 
+    /// Decoder elements selection can never reach, each with the element
+    /// that takes their events first (indices as in [`elements`](Self::elements)):
+    /// top-level decoders after one with the same `program_name` and no
+    /// prematch (it wins every such event, R5.6.2; a top-level decoder with
+    /// neither is refused at load); children after a sibling with
+    /// no prematch (it is always selected, R5.6.3) and beyond the sibling
+    /// group that runs with it (R5.6.4).
+    pub fn unreachable(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let d = |i: usize| &self.decoders[i];
+        for (i, t) in self.pn.iter().enumerate() {
+            let first = d(t.decoder);
+            if first.prematch.is_some() {
+                continue;
+            }
+            let src = first.program_name.as_ref().map(|p| p.source());
+            for u in &self.pn[i + 1..] {
+                if d(u.decoder).program_name.as_ref().map(|p| p.source()) == src {
+                    out.push((u.decoder, t.decoder));
+                }
+            }
+        }
+        for t in self.nopn.iter().chain(&self.pn) {
+            // Walk the candidates as selection does (R5.6.3): the members
+            // that continue a sibling group are skipped, not candidates.
+            let kids = &t.children;
+            let mut i = 0;
+            while i < kids.len() {
+                if d(kids[i]).prematch.is_none() {
+                    let mut j = i;
+                    while j < kids.len() && d(kids[j]).get_next {
+                        j += 1;
+                    }
+                    for &k in kids.iter().skip(j + 1) {
+                        out.push((k, kids[i]));
+                    }
+                    break;
+                }
+                if d(kids[i]).get_next {
+                    i += 1;
+                    while i < kids.len() && d(kids[i]).get_next {
+                        i += 1;
+                    }
+                }
+                i += 1;
+            }
+        }
+        // One entry per unreachable decoder: the first that shadows it.
+        out.sort_unstable();
+        out.dedup_by_key(|(late, _)| *late);
+        out
+    }
+
     /// Every loaded `<decoder>` element in load order: its own name (as
     /// written, before children take their parent's name) and its start tag.
     pub fn elements(&self) -> impl Iterator<Item = (&str, &Span)> {

@@ -168,3 +168,24 @@ fn a_comment_on_the_line_before_silences_a_code() {
     assert!(suppresses("  <!-- rulelab: ignore l006 -->", "L006"));
     assert!(!suppresses("<!-- ignore L006 -->", "L006"));
 }
+
+#[test]
+fn decoders_never_reached() {
+    let s = Sources {
+        decoders: vec![Source::new(
+            "local_decoder.xml",
+            "<decoder name=\"app-all\">\n  <program_name>^app$</program_name>\n</decoder>\n<decoder name=\"app-late\">\n  <program_name>^app$</program_name>\n  <prematch>^x</prematch>\n</decoder>\n<decoder name=\"p\">\n  <prematch>^P </prematch>\n</decoder>\n<decoder name=\"c1\">\n  <parent>p</parent>\n  <regex>(\\d+)</regex>\n  <order>n</order>\n</decoder>\n<decoder name=\"c2\">\n  <parent>p</parent>\n  <prematch>y</prematch>\n</decoder>\n",
+        )],
+        rules: defaults::rule_sources(),
+        lists: vec![],
+    };
+    let d = lint(&s, &|f| f == "local_decoder.xml", &LintOptions::default());
+    let got: Vec<(&str, u32, &str)> = d
+        .iter()
+        .map(|d| (d.code, d.span.as_ref().unwrap().line, d.message.as_str()))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got.iter().all(|g| g.0 == "L030"));
+    assert!(got[0].2.contains("'app-late'") && got[0].2.contains("'app-all'") && got[0].1 == 4);
+    assert!(got[1].2.contains("'c2'") && got[1].2.contains("'c1'") && got[1].1 == 16);
+}

@@ -49,6 +49,30 @@ pub(super) fn check(ruleset: &Ruleset, linted: &dyn Fn(&str) -> bool, out: &mut 
     }
     check_shadowing(ruleset, linted, out);
     check_falco(ruleset, linted, out);
+    check_decoders(ruleset, linted, out);
+}
+
+/// L030: decoders selection never reaches.
+fn check_decoders(ruleset: &Ruleset, linted: &dyn Fn(&str) -> bool, out: &mut Vec<Diagnostic>) {
+    let elements: Vec<(&str, &crate::Span)> = ruleset.decoders().elements().collect();
+    for (late, early) in ruleset.decoders().unreachable() {
+        let (name, span) = elements[late];
+        if !linted(&span.file) {
+            continue;
+        }
+        let (winner, winner_span) = elements[early];
+        out.push(
+            Diagnostic::new(
+                "L030",
+                Severity::Warning,
+                format!("decoder '{name}' is never tried: decoder '{winner}' has no prematch and takes its events first"),
+            )
+            .with_span(span.clone())
+            .with_help(format!("give decoder '{winner}' a <prematch>, or move '{name}' before it"))
+            .with_wazuh("Wazuh selects the first decoder that matches and tries no other (decoding.md R5.6.2, R5.6.3)")
+            .with_related(winner_span.clone(), "this decoder takes every event first"),
+        );
+    }
 }
 
 /// `$(name)` placeholders of a description.
