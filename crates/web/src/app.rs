@@ -331,7 +331,16 @@ pub fn app() -> Html {
 
     let diagnostics = {
         let (jump, tab) = (jump.clone(), tab.clone());
+        let diags = &output.0.diagnostics;
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let warnings = diags.len() - errors;
         html! {
+            if !diags.is_empty() {
+            <details class="diagnostics-box" open={errors > 0}>
+            <summary>{ format!("{errors} error(s), {warnings} warning(s) from loading and linting") }</summary>
             <ul class="diagnostics" aria-label="load diagnostics">
                 { for output.0.diagnostics.iter().map(|d| {
                     let sev = match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Info => "info" };
@@ -353,6 +362,8 @@ pub fn app() -> Html {
                     }
                 }) }
             </ul>
+            </details>
+            }
         }
     };
 

@@ -3,6 +3,7 @@
 
 use crate::state::{FileKind, Workspace};
 use rulelab_core::classify::DEFAULT_RULE_EXCLUDES;
+use rulelab_core::lint;
 use rulelab_core::render::alert;
 use rulelab_core::{
     defaults, predecode, Diagnostic, Ruleset, Session, SessionOptions, Source, Sources, Verdict,
@@ -88,12 +89,20 @@ pub struct LoadOutput {
     pub millis: f64,
 }
 
-/// Loads the sources of a workspace (see [`sources`]).
+/// Loads the sources of a workspace (see [`sources`]) and lints them: the
+/// page shows Wazuh's load diagnostics and `rulelab lint`'s findings for
+/// everything but rulelab's built-in files.
 pub fn load(sources: &Sources, clock: fn() -> f64) -> LoadOutput {
     let start = clock();
     let loaded = Ruleset::load(sources);
+    let diagnostics = lint::lint_loaded(
+        sources,
+        &loaded,
+        &|f| !f.starts_with("builtin/"),
+        &lint::LintOptions::default(),
+    );
     LoadOutput {
-        diagnostics: loaded.diagnostics,
+        diagnostics,
         ruleset: loaded.ruleset,
         millis: clock() - start,
     }
@@ -164,7 +173,11 @@ mod tests {
     fn default_example_shows_the_warning_alert_at_level_8() {
         let out = run(&Workspace::default_example());
         assert!(out.loaded);
-        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        // The example's rules show the integration's two lint findings.
+        assert!(out
+            .diagnostics
+            .iter()
+            .all(|d| d.code == "L006" || d.code == "L021"));
         assert_eq!(rule(&out.events[1]), Some((100603, 8)));
         assert!(out.events[1].alert_json.contains("\"level\": 8"));
     }
@@ -199,6 +212,24 @@ mod tests {
             text: "not even xml".into(),
         });
         assert!(run(&ws).loaded);
+    }
+
+    #[test]
+    fn lint_findings_show_with_the_load_diagnostics() {
+        let mut ws = Workspace::default_example();
+        ws.rules = "<group name=\"t,\">\n<rule id=\"100001\" level=\"3\">\n<match>a</match>\n<match>b</match>\n<description>x</description>\n</rule>\n</group>".into();
+        let out = run(&ws);
+        assert!(out.loaded);
+        let codes: Vec<&str> = out.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["L002"]);
+        // The built-in files are not linted.
+        assert!(run(&Workspace::default_example())
+            .diagnostics
+            .iter()
+            .all(|d| d
+                .span
+                .as_ref()
+                .is_none_or(|s| !s.file.starts_with("builtin/"))));
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod elements;
 mod tree;
 
 use crate::diagnostic::Diagnostic;
-use crate::session::{Ruleset, Sources};
+use crate::session::{Loaded, Ruleset, Sources};
 use std::ops::RangeInclusive;
 
 /// Lint settings (a `rulelab.toml` sets them).
@@ -60,11 +60,22 @@ pub fn lint(
     linted: &dyn Fn(&str) -> bool,
     options: &LintOptions,
 ) -> Vec<Diagnostic> {
-    let loaded = Ruleset::load(sources);
+    lint_loaded(sources, &Ruleset::load(sources), linted, options)
+}
+
+/// [`lint`] on sources already loaded with [`Ruleset::load`] (the
+/// playground loads once and shows both the verdicts and the findings).
+pub fn lint_loaded(
+    sources: &Sources,
+    loaded: &Loaded,
+    linted: &dyn Fn(&str) -> bool,
+    options: &LintOptions,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = loaded
         .diagnostics
-        .into_iter()
+        .iter()
         .filter(|d| d.span.as_ref().is_none_or(|s| linted(&s.file)))
+        .cloned()
         .collect();
     for src in sources.rules.iter().filter(|s| linted(&s.name)) {
         elements::check_rule_file(&src.name, &src.text, options, &mut out);
