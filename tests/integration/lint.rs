@@ -65,6 +65,26 @@ fn corpus_one_file_per_check() {
     expect(&[&l("r007_level.xml")], &[("R007", 3, 21)]);
     expect(&[&l("r030_duplicate.xml")], &[("R030", 7, 3)]);
     expect(&[&l("x_unclosed.xml")], &[("X002", 6, 1)]);
+    // Loader diagnostics: what Wazuh refuses, drops or warns about.
+    expect(&[&l("d004_group_wrapper_decoders.xml")], &[("D004", 2, 1)]);
+    expect(&[&l("d014_bad_type_decoders.xml")], &[("D014", 4, 9)]);
+    expect(&[&l("d019_no_prematch_decoders.xml")], &[("D019", 2, 1)]);
+    expect(
+        &[&l("d020_regex_without_order_decoders.xml")],
+        &[("D020", 2, 1)],
+    );
+    // Inside the pattern: the unclosed group's end.
+    expect(&[&l("d022_bad_pattern_decoders.xml")], &[("D022", 3, 22)]);
+    expect(&[&l("d025_unknown_parent_decoders.xml")], &[("D025", 2, 1)]);
+    expect(&[&l("r009_rule_without_options.xml")], &[("R009", 3, 3)]);
+    expect(&[&l("r_bad_time.xml")], &[("R013", 5, 11)]);
+    expect(
+        &[&l("r_if_sid_missing.xml")],
+        &[("R044", 3, 3), ("R035", 3, 3)],
+    );
+    expect(&[&l("r_list_missing.xml")], &[("R033", 5, 43)]);
+    expect(&[&l("r_no_description.xml")], &[("R021", 3, 3)]);
+    expect(&[&l("r_unknown_element.xml")], &[("R010", 4, 5)]);
 }
 
 #[test]

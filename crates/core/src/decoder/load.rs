@@ -316,6 +316,9 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
     let mut prematch_str: Option<String> = None;
     let mut regex_str: Option<String> = None;
     let mut pname_str: Option<String> = None;
+    // Where each pattern's (first) text starts, to point inside it.
+    let (mut prematch_at, mut regex_at, mut pname_at): (Option<Span>, Option<Span>, Option<Span>) =
+        (None, None, None);
     let mut ftscomment: Option<String> = None;
     let mut regex_type = Dialect::OsRegex;
     let mut prematch_type = Dialect::OsRegex;
@@ -371,6 +374,7 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
                 regex_offset = off;
             }
             regex_type = type_attr(ctx, el, &name, Dialect::OsRegex, &regex_dialects);
+            regex_at.get_or_insert_with(|| el.content_span.clone());
             load_memory(ctx, &mut regex_str, content, el);
         } else if el.is("prematch") {
             let off = match offset_attr(el) {
@@ -405,9 +409,11 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
                 prematch_offset = off;
             }
             prematch_type = type_attr(ctx, el, &name, Dialect::OsRegex, &regex_dialects);
+            prematch_at.get_or_insert_with(|| el.content_span.clone());
             load_memory(ctx, &mut prematch_str, content, el);
         } else if el.is("program_name") {
             pname_type = type_attr(ctx, el, &name, Dialect::OsMatch, &pname_dialects);
+            pname_at.get_or_insert_with(|| el.content_span.clone());
             load_memory(ctx, &mut pname_str, content, el);
         } else if el.is("ftscomment") {
             load_memory(ctx, &mut ftscomment, content, el);
@@ -729,14 +735,26 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
         ));
     }
     // V8: compile prematch, program_name, regex (in this order).
-    let compile = |ctx: &Ctx, dialect: Dialect, text: &Option<String>| match text {
+    let compile = |ctx: &Ctx, dialect: Dialect, text: &Option<String>, at: &Option<Span>| match text
+    {
         None => Ok(None),
         Some(t) => Pattern::compile(dialect, t).map(Some).map_err(|e| {
+            // Point at the byte inside the pattern when it is on the
+            // element's first line; else at the decoder.
+            let inside = match (at, e.offset) {
+                (Some(a), Some(o)) if !t[..o.min(t.len())].contains('\n') => Span {
+                    column: a.column + o as u32,
+                    start: a.start + o,
+                    end: a.start + o + 1,
+                    ..a.clone()
+                },
+                _ => span.clone(),
+            };
             fatal(
                 ctx,
                 "D022",
                 format!("syntax error in {} pattern '{t}': {e}", dialect.name()),
-                span,
+                &inside,
                 &[
                     format!("(1452): Syntax error on regex: '{t}'"),
                     dec_regex_error(&name),
@@ -744,9 +762,9 @@ fn load_one(ctx: &mut Ctx, root: &Element) -> Result<Decoder, Fatal> {
             )
         }),
     };
-    let prematch = compile(ctx, prematch_type, &prematch_str)?;
-    let program_name = compile(ctx, pname_type, &pname_str)?;
-    let regex = compile(ctx, regex_type, &regex_str)?;
+    let prematch = compile(ctx, prematch_type, &prematch_str, &prematch_at)?;
+    let program_name = compile(ctx, pname_type, &pname_str, &pname_at)?;
+    let regex = compile(ctx, regex_type, &regex_str, &regex_at)?;
     // V9
     if plugin.is_some() && (regex.is_some() || order.is_some()) {
         return Err(fatal(
