@@ -39,6 +39,6 @@ pub mod xml;
 pub use diagnostic::{Diagnostic, Related, Severity, Span};
 pub use event::{Event, Predecoded, StaticField};
 pub use session::{
-    LoadOptions, Loaded, Now, RuleVerdict, Ruleset, Session, SessionOptions, Source, Sources,
-    Verdict,
+    Gate, GateReason, LoadOptions, Loaded, Now, RuleStep, RuleVerdict, Ruleset, Session,
+    SessionOptions, Source, Sources, Verdict,
 };

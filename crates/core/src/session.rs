@@ -8,6 +8,8 @@ use crate::predecode;
 use crate::render::description;
 pub use crate::rule::eval::Now;
 use crate::rule::eval::{EventCtx, MatchState, Matcher};
+pub use crate::rule::eval::{Gate, GateReason, RuleStep};
+use crate::rule::eval::{RecordTrace, Tracer};
 use crate::rule::lists::CdbList;
 use crate::rule::load::{load_file, LoadCtx};
 use crate::rule::RuleTree;
@@ -273,6 +275,25 @@ impl<'r> Session<'r> {
     /// Evaluates one event received at `location` (already framed: see
     /// [`predecode::frame_line`]).
     pub fn evaluate(&mut self, message: &str, location: &str) -> Verdict {
+        self.evaluate_with(message, location, &mut crate::rule::eval::NoTrace)
+    }
+
+    /// [`evaluate`](Self::evaluate), also recording the rule search: every
+    /// rule tried, in order and depth, and for each failure the first gate
+    /// that stopped it. The session state advances exactly as with
+    /// `evaluate`.
+    pub fn explain(&mut self, message: &str, location: &str) -> (Verdict, Vec<RuleStep>) {
+        let mut trace = RecordTrace::default();
+        let v = self.evaluate_with(message, location, &mut trace);
+        (v, trace.steps)
+    }
+
+    fn evaluate_with<T: Tracer>(
+        &mut self,
+        message: &str,
+        location: &str,
+        tracer: &mut T,
+    ) -> Verdict {
         let pre = predecode::predecode(location, message, &self.options.manager_name);
         let mut event = Event::new(pre);
         // The accumulator (decoding.md §5.11) runs per session, like logtest.
@@ -307,7 +328,7 @@ impl<'r> Session<'r> {
                 .and_then(|id| id.parse::<u32>().ok().filter(|n| n.to_string() == id))
                 .and_then(|id| self.ruleset.tree.by_id.get(&id).copied()),
         };
-        let outcome = matcher.run(&mut self.state, &mut ctx);
+        let outcome = matcher.run(&mut self.state, &mut ctx, tracer);
         let rule = outcome.as_ref().map(|o| {
             let r = &self.ruleset.tree.rules[o.rule];
             RuleVerdict {
@@ -441,5 +462,87 @@ mod tests {
                 .map(|r| r.id),
             Some(100201)
         );
+    }
+
+    /// Issue 6: the trace names the first failing gate of each rule tried.
+    #[test]
+    fn explain_reports_the_first_failing_gate() {
+        let sources = Sources {
+            decoders: crate::defaults::decoder_sources(),
+            rules: vec![
+                Source::new("0010-templates.xml", crate::defaults::RULES_CONFIG),
+                Source::new(
+                    "r.xml",
+                    r#"<group name="t,">
+  <rule id="100001" level="0"><decoded_as>json</decoded_as><field name="app">^shop$</field><description>shop</description></rule>
+  <rule id="100002" level="5"><if_sid>100001</if_sid><field name="event">^refund$</field><description>refund</description></rule>
+  <rule id="100003" level="6"><if_sid>100001</if_sid><field name="account" negate="yes">^root$</field><field name="event">^login$</field><description>login</description></rule>
+  <rule id="100004" level="7"><if_sid>100001</if_sid><field name="missing">x</field><description>missing</description></rule>
+  <rule id="100005" level="9" frequency="3" timeframe="60"><if_matched_sid>100002</if_matched_sid><description>many refunds</description></rule>
+  <rule id="100006" level="3"><decoded_as>falco-syslog</decoded_as><description>other decoder</description></rule>
+</group>"#,
+                ),
+            ],
+            lists: vec![],
+        };
+        let ruleset = Ruleset::load(&sources).ruleset.expect("loads");
+        let mut session = Session::new(&ruleset, SessionOptions::default());
+        let failed = |steps: &[RuleStep], id: u32| {
+            steps.iter().find_map(|s| match s {
+                RuleStep::Failed { rule, gate } if *rule == id => Some(gate.clone()),
+                _ => None,
+            })
+        };
+        let (v, steps) = session.explain(
+            r#"{"app":"shop","event":"logout","account":"root"}"#,
+            "stdin",
+        );
+        assert_eq!(v.rule.map(|r| r.id), Some(100001));
+        // A field regex that does not match.
+        let g = failed(&steps, 100002).unwrap();
+        assert_eq!(
+            (g.element.as_str(), g.reason, g.value.as_deref()),
+            ("field name=\"event\"", GateReason::NoMatch, Some("logout"))
+        );
+        assert_eq!(
+            (g.pattern.as_deref(), g.dialect),
+            (Some("^refund$"), Some("osregex"))
+        );
+        // A negated condition whose pattern matched.
+        let g = failed(&steps, 100003).unwrap();
+        assert_eq!(g.reason, GateReason::Negated);
+        // A field the event does not have.
+        let g = failed(&steps, 100004).unwrap();
+        assert_eq!((g.reason, g.value), (GateReason::FieldAbsent, None));
+        // Depths: the children are tried one level below their parent.
+        assert!(steps.contains(&RuleStep::Tried {
+            rule: 100001,
+            depth: 1
+        }));
+        assert!(steps.contains(&RuleStep::Tried {
+            rule: 100002,
+            depth: 2
+        }));
+
+        // A parent that failed: its children are never tried.
+        let (_, steps) = session.explain(r#"{"app":"bank","event":"refund"}"#, "stdin");
+        assert!(failed(&steps, 100001).is_some());
+        assert!(!steps
+            .iter()
+            .any(|s| matches!(s, RuleStep::Tried { rule: 100002, .. })));
+        // The next sibling is tried: its decoder does not apply.
+        let g = failed(&steps, 100006).unwrap();
+        assert_eq!(
+            (g.element.as_str(), g.value.as_deref()),
+            ("decoded_as", Some("json"))
+        );
+        assert_eq!(g.pattern.as_deref(), Some("falco-syslog"));
+
+        // A stateful rule that has not seen enough events yet.
+        let (v, steps) = session.explain(r#"{"app":"shop","event":"refund"}"#, "stdin");
+        assert_eq!(v.rule.map(|r| r.id), Some(100002));
+        let g = failed(&steps, 100005).unwrap();
+        assert!(g.element.starts_with("if_matched_"), "{g:?}");
+        assert!(steps.contains(&RuleStep::Matched { rule: 100002 }));
     }
 }

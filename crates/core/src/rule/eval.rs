@@ -4,7 +4,7 @@
 use super::ip::list_contains;
 use super::lists::CdbList;
 use super::lists::Lookup;
-use super::model::{CompiledRule, ListField, Rule, SameKey};
+use super::model::{CompiledRule, Cond, ListField, Matcher as Pat, Rule, SameKey};
 use super::tree::{RuleTree, Search};
 use crate::decoder::DecoderMatch;
 use crate::event::{Event, StaticField};
@@ -171,6 +171,112 @@ pub struct RuleOutcome {
     pub previous_output: Vec<String>,
 }
 
+/// Why a rule's conditions failed for an event: the first failing gate
+/// (issue 6, "why did this rule not fire").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Gate {
+    /// The element or attribute that failed, e.g. `match`, `field name="x"`.
+    pub element: String,
+    /// The pattern and its dialect, for pattern conditions.
+    pub pattern: Option<String>,
+    pub dialect: Option<&'static str>,
+    /// The value tested (None when the field is absent).
+    pub value: Option<String>,
+    pub reason: GateReason,
+}
+
+/// How a gate failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateReason {
+    /// The pattern did not match the value.
+    NoMatch,
+    /// The pattern matched, but the condition is negated.
+    Negated,
+    /// The event has no such field.
+    FieldAbsent,
+    /// Any other condition (decoder, list, time, stateful search, ...).
+    NotSatisfied,
+}
+
+/// Receives the steps of the rule search. [`NoTrace`] does nothing and
+/// compiles away, so evaluation without tracing costs what it did before.
+pub trait Tracer {
+    /// Whether gates should be built at all.
+    fn enabled(&self) -> bool {
+        false
+    }
+    /// A rule is about to be checked at this depth of the tree.
+    fn tried(&mut self, _rule: u32, _depth: usize) {}
+    /// The rule checked last failed at `gate`.
+    fn failed(&mut self, _rule: u32, _gate: Gate) {}
+    /// The rule checked last matched its conditions.
+    fn matched(&mut self, _rule: u32) {}
+}
+
+/// The tracer of ordinary evaluation.
+pub struct NoTrace;
+impl Tracer for NoTrace {}
+
+/// One step of a recorded rule search.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum RuleStep {
+    Tried { rule: u32, depth: usize },
+    Failed { rule: u32, gate: Gate },
+    Matched { rule: u32 },
+}
+
+/// A tracer that records every step.
+#[derive(Debug, Default)]
+pub struct RecordTrace {
+    pub steps: Vec<RuleStep>,
+}
+
+impl Tracer for RecordTrace {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn tried(&mut self, rule: u32, depth: usize) {
+        self.steps.push(RuleStep::Tried { rule, depth });
+    }
+    fn failed(&mut self, rule: u32, gate: Gate) {
+        self.steps.push(RuleStep::Failed { rule, gate });
+    }
+    fn matched(&mut self, rule: u32) {
+        self.steps.push(RuleStep::Matched { rule });
+    }
+}
+
+/// The gate of a failed pattern condition.
+fn pattern_gate(element: &str, c: &Cond, value: Option<&str>) -> Gate {
+    let (pattern, dialect) = match &c.matcher {
+        Pat::Pattern(p) => (p.source().to_string(), Some(p.dialect().name())),
+        Pat::Exact(s) => (s.clone(), None),
+    };
+    Gate {
+        element: element.to_string(),
+        pattern: Some(pattern),
+        dialect,
+        value: value.map(str::to_string),
+        reason: match value {
+            None => GateReason::FieldAbsent,
+            Some(_) if c.negate => GateReason::Negated,
+            Some(_) => GateReason::NoMatch,
+        },
+    }
+}
+
+/// The gate of any other failed condition.
+fn other_gate(element: &str, value: Option<&str>) -> Gate {
+    Gate {
+        element: element.to_string(),
+        pattern: None,
+        dialect: None,
+        value: value.map(str::to_string),
+        reason: GateReason::NotSatisfied,
+    }
+}
+
 pub(crate) struct Matcher<'r> {
     pub tree: &'r RuleTree,
     pub lists: &'r [CdbList],
@@ -179,7 +285,12 @@ pub(crate) struct Matcher<'r> {
 
 impl Matcher<'_> {
     /// rules.md §5.2 + §5.4 for one event.
-    pub fn run(&self, state: &mut MatchState, ctx: &mut EventCtx) -> Option<RuleOutcome> {
+    pub fn run<T: Tracer>(
+        &self,
+        state: &mut MatchState,
+        ctx: &mut EventCtx,
+        tracer: &mut T,
+    ) -> Option<RuleOutcome> {
         let kind = ctx
             .decoder
             .map_or("syslog", |d| d.kind.as_str())
@@ -196,7 +307,7 @@ impl Matcher<'_> {
                 if r.category != kind {
                     continue;
                 }
-                if let Some(rule) = self.check_node(n, state, ctx) {
+                if let Some(rule) = self.check_node(n, state, ctx, 0, tracer) {
                     found = Some(rule);
                     break;
                 }
@@ -258,15 +369,28 @@ impl Matcher<'_> {
     }
 
     /// rules.md §5.3.
-    fn check_node(&self, node: usize, state: &mut MatchState, ctx: &mut EventCtx) -> Option<usize> {
+    fn check_node<T: Tracer>(
+        &self,
+        node: usize,
+        state: &mut MatchState,
+        ctx: &mut EventCtx,
+        depth: usize,
+        tracer: &mut T,
+    ) -> Option<usize> {
         let ri = self.tree.nodes[node].rule;
         let rule = &self.tree.rules[ri];
-        if !self.conditions(ri, rule, state, ctx) {
+        if tracer.enabled() {
+            tracer.tried(rule.id, depth);
+        }
+        if !self.conditions(ri, rule, state, ctx, tracer) {
             return None;
+        }
+        if tracer.enabled() {
+            tracer.matched(rule.id);
         }
         state.hits[ri] = state.hits[ri].saturating_add(1);
         for &child in &self.tree.nodes[node].children {
-            if let Some(r) = self.check_node(child, state, ctx) {
+            if let Some(r) = self.check_node(child, state, ctx, depth + 1, tracer) {
                 return Some(r);
             }
         }
@@ -277,41 +401,67 @@ impl Matcher<'_> {
         Some(ri)
     }
 
-    fn conditions(
+    fn conditions<T: Tracer>(
         &self,
         ri: usize,
         rule: &Rule,
         state: &mut MatchState,
         ctx: &mut EventCtx,
+        tracer: &mut T,
     ) -> bool {
+        // Reports the failing gate (built only when tracing) and fails.
+        macro_rules! fail {
+            ($gate:expr) => {{
+                if tracer.enabled() {
+                    tracer.failed(rule.id, $gate);
+                }
+                return false;
+            }};
+        }
         let ev = ctx.event;
         let st = |f| ev.get_static(f);
-        if let Some((_, id)) = &rule.decoded_as {
+        if let Some((name, id)) = &rule.decoded_as {
             if ctx.decoder.map(|d| d.id) != Some(*id) {
-                return false;
+                fail!(Gate {
+                    pattern: Some(name.clone()),
+                    ..other_gate("decoded_as", ctx.decoder.map(|d| d.name.as_str()))
+                });
             }
         }
         let checks = [
-            (&rule.program_name, ev.pre.program_name.as_deref()),
-            (&rule.id_cond, st(StaticField::Id)),
-            (&rule.system_name, st(StaticField::SystemName)),
-            (&rule.protocol, st(StaticField::Protocol)),
-            (&rule.match_, Some(ev.pre.log.as_str())),
-            (&rule.regex, Some(ev.pre.log.as_str())),
-            (&rule.action, st(StaticField::Action)),
-            (&rule.url, st(StaticField::Url)),
-            (&rule.location, Some(ev.pre.location.as_str())),
+            (
+                "program_name",
+                &rule.program_name,
+                ev.pre.program_name.as_deref(),
+            ),
+            ("id", &rule.id_cond, st(StaticField::Id)),
+            (
+                "system_name",
+                &rule.system_name,
+                st(StaticField::SystemName),
+            ),
+            ("protocol", &rule.protocol, st(StaticField::Protocol)),
+            ("match", &rule.match_, Some(ev.pre.log.as_str())),
+            ("regex", &rule.regex, Some(ev.pre.log.as_str())),
+            ("action", &rule.action, st(StaticField::Action)),
+            ("url", &rule.url, st(StaticField::Url)),
+            ("location", &rule.location, Some(ev.pre.location.as_str())),
         ];
-        for (cond, value) in checks {
+        for (element, cond, value) in checks {
             if let Some(c) = cond {
                 if !c.test(value) {
-                    return false;
+                    fail!(pattern_gate(element, c, value));
                 }
             }
         }
         for f in &rule.fields {
-            if !f.cond.test(ev.get_dynamic(&f.name)) {
-                return false;
+            let value = ev.get_dynamic(&f.name);
+            if !f.cond.test(value) {
+                fail!(pattern_gate(
+                    &format!("field name=\"{}\"", f.name),
+                    &f.cond,
+                    value
+                ));
             }
         }
         // P group.
@@ -321,10 +471,13 @@ impl Matcher<'_> {
         ] {
             if let Some(c) = cond {
                 match st(field) {
-                    None => return false,
+                    None => fail!(Gate {
+                        reason: GateReason::FieldAbsent,
+                        ..other_gate(field.name(), None)
+                    }),
                     Some(v) => {
                         if list_contains(&c.entries, v) == c.negate {
-                            return false;
+                            fail!(other_gate(field.name(), Some(v)));
                         }
                     }
                 }
@@ -336,48 +489,51 @@ impl Matcher<'_> {
         ] {
             if let Some(c) = cond {
                 if !c.test(st(field)) {
-                    return false;
+                    fail!(pattern_gate(field.name(), c, st(field)));
                 }
             }
         }
         // X group.
         if let Some(cr) = rule.compiled_rule {
             if !compiled_rule(cr, ev) {
-                return false;
+                fail!(other_gate("compiled_rule", None));
             }
         }
         if let Some(c) = &rule.user {
             let user = st(StaticField::DstUser).or(st(StaticField::SrcUser));
             if !c.test(user) {
-                return false;
+                fail!(pattern_gate("user", c, user));
             }
         }
         // GeoIP fields only exist in GeoIP builds (rules.md §3.1).
         if rule.srcgeoip.is_some() || rule.dstgeoip.is_some() {
-            return false;
+            fail!(Gate {
+                reason: GateReason::FieldAbsent,
+                ..other_gate("srcgeoip/dstgeoip", None)
+            });
         }
         if rule.maxsize > 0 && ev.pre.log.len() < rule.maxsize as usize {
-            return false;
+            fail!(other_gate("maxsize", None));
         }
         if let Some(t) = &rule.time {
             if !t.matches(ctx.now.minute_of_day) {
-                return false;
+                fail!(other_gate("time", None));
             }
         }
         if let Some(w) = rule.weekday {
             if w & (1 << (ctx.now.weekday % 7)) == 0 {
-                return false;
+                fail!(other_gate("weekday", None));
             }
         }
-        for (cond, value) in [
-            (&rule.data, st(StaticField::Data)),
-            (&rule.extra_data, st(StaticField::ExtraData)),
-            (&rule.hostname, Some(ev.pre.hostname.as_str())),
-            (&rule.status, st(StaticField::Status)),
+        for (element, cond, value) in [
+            ("data", &rule.data, st(StaticField::Data)),
+            ("extra_data", &rule.extra_data, st(StaticField::ExtraData)),
+            ("hostname", &rule.hostname, Some(ev.pre.hostname.as_str())),
+            ("status", &rule.status, st(StaticField::Status)),
         ] {
             if let Some(c) = cond {
                 if !c.test(value) {
-                    return false;
+                    fail!(pattern_gate(element, c, value));
                 }
             }
         }
@@ -391,25 +547,25 @@ impl Matcher<'_> {
             };
             state.diff.insert(key, ev.pre.log.clone());
             if !changed {
-                return false;
+                fail!(other_gate("check_diff", None));
             }
         }
         if rule.if_fts {
             // rules.md R3.13.2: only decoders with `<fts>` take part.
             let Some(d) = ctx.decoder.filter(|d| d.fts != 0) else {
-                return false;
+                fail!(other_gate("if_fts", None));
             };
             if !state.first_time_seen(fts_line(d, ev), d.kind == "ids") {
-                return false;
+                fail!(other_gate("if_fts", None));
             }
         }
         for l in &rule.lists {
             if !self.list_check(l, ev) {
-                return false;
+                fail!(other_gate("list", None));
             }
         }
         if rule.context && !rule.check_diff && !self.stateful(ri, rule, state, ctx) {
-            return false;
+            fail!(other_gate("if_matched_* (not enough earlier events)", None));
         }
         true
     }
