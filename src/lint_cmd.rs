@@ -406,6 +406,15 @@ fn github(d: &Diagnostic, out: &mut String) {
     }
 }
 
+/// SARIF's name of a severity.
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
 /// SARIF 2.1.0, one run, one reporting descriptor per code used.
 pub fn sarif(findings: &[Diagnostic]) -> serde_json::Value {
     use serde_json::json;
@@ -426,7 +435,7 @@ pub fn sarif(findings: &[Diagnostic]) -> serde_json::Value {
             let mut r = json!({
                 "ruleId": d.code,
                 "ruleIndex": codes.iter().position(|c| *c == d.code).unwrap_or(0),
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Info => "note" },
+                "level": sarif_level(d.severity),
                 "message": { "text": match &d.help { Some(h) => format!("{} (help: {h})", d.message), None => d.message.clone() } },
             });
             if let Some(s) = &d.span {
@@ -455,7 +464,7 @@ pub fn sarif(findings: &[Diagnostic]) -> serde_json::Value {
                 "id": code,
                 "shortDescription": { "text": d.message },
                 "helpUri": format!("https://github.com/rulelab/rulelab/blob/main/docs/codes/{}.md", code_page(code)),
-                "defaultConfiguration": { "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Info => "note" } },
+                "defaultConfiguration": { "level": sarif_level(d.severity) },
             })
         })
         .collect();

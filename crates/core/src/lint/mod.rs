@@ -102,11 +102,7 @@ pub fn lint_loaded(
         !previous.is_some_and(|l| suppresses(l, d.code))
     });
     out.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            d.span
-                .as_ref()
-                .map(|s| (s.file.to_string(), s.line, s.column))
-        };
+        let key = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.clone(), s.line, s.column));
         key(a).cmp(&key(b))
     });
     out
