@@ -203,6 +203,15 @@ pub struct ValidateArgs {
     /// of the system clock: makes `<time>`, `<weekday>` and timeframes reproducible.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Show how each event was evaluated: pre-decoding, every decoder tried
+    /// and why, every rule tried with the first condition that failed. In
+    /// text, a tree replaces the logtest layout; JSON gets an "explain" key.
+    #[arg(long)]
+    pub explain: bool,
+    /// Say why rule ID did not fire for each event: its chain of parents and
+    /// the first gate that stopped the event. Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub explain_rule: Vec<u32>,
 }
 
 fn main() -> ExitCode {

@@ -5,7 +5,8 @@ use crate::load;
 use crate::{Format, ValidateArgs};
 use rulelab_core::render::{alert, logtest};
 use rulelab_core::{
-    defaults, predecode, Diagnostic, Ruleset, Session, SessionOptions, Severity, Sources, Verdict,
+    defaults, predecode, Diagnostic, Explanation, Ruleset, Session, SessionOptions, Severity,
+    Sources, Verdict, WhyNot,
 };
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -105,6 +106,27 @@ fn verdict_json(v: &Verdict, manager: &str) -> serde_json::Value {
     j
 }
 
+/// The JSON of one event: the verdict, then the trace and the answers
+/// when asked for.
+fn event_json(e: &Explanation, why: &[WhyNot], explain: bool, manager: &str) -> serde_json::Value {
+    let mut j = verdict_json(&e.verdict, manager);
+    if let serde_json::Value::Object(m) = &mut j {
+        if explain {
+            m.insert(
+                "explain".into(),
+                serde_json::json!({ "decoders": e.decoders, "rules": e.rules }),
+            );
+        }
+        if !why.is_empty() {
+            m.insert(
+                "why_not".into(),
+                serde_json::to_value(why).unwrap_or_default(),
+            );
+        }
+    }
+    j
+}
+
 pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
     let fixed_now = args.now.as_deref().map(clock::parse).transpose()?;
     let sources = load::sources(&args.ruleset)?;
@@ -137,13 +159,33 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut all = Vec::new();
-    let mut handle = |v: Verdict, out: &mut io::BufWriter<io::StdoutLock>| -> io::Result<()> {
-        summary.add(&v);
+    let tracing = args.explain || !args.explain_rule.is_empty();
+    let mut handle = |e: Explanation, out: &mut io::BufWriter<io::StdoutLock>| -> io::Result<()> {
+        let v = &e.verdict;
+        summary.add(v);
+        let why: Vec<WhyNot> = args
+            .explain_rule
+            .iter()
+            .map(|&id| e.why_not(&ruleset, id))
+            .collect();
         match args.format {
-            Format::Text => out.write_all(logtest::render(&v).as_bytes()),
-            Format::Ndjson => writeln!(out, "{}", verdict_json(&v, &manager)),
+            Format::Text => {
+                if args.explain {
+                    out.write_all(e.to_text(&ruleset).as_bytes())?;
+                } else {
+                    out.write_all(logtest::render(v).as_bytes())?;
+                }
+                for w in &why {
+                    out.write_all(w.to_text(&ruleset, &v.predecoded.log).as_bytes())?;
+                }
+                if tracing {
+                    writeln!(out)?;
+                }
+                Ok(())
+            }
+            Format::Ndjson => writeln!(out, "{}", event_json(&e, &why, args.explain, &manager)),
             Format::Json => {
-                all.push(verdict_json(&v, &manager));
+                all.push(event_json(&e, &why, args.explain, &manager));
                 Ok(())
             }
         }
@@ -154,8 +196,16 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
                 Some(n) => n,
                 None => clock::system(),
             });
-            let v = session.evaluate(event, &args.location);
-            handle(v, out)?;
+            let e = if tracing {
+                session.explain(event, &args.location)
+            } else {
+                Explanation {
+                    verdict: session.evaluate(event, &args.location),
+                    decoders: Vec::new(),
+                    rules: Vec::new(),
+                }
+            };
+            handle(e, out)?;
         }
         Ok(())
     };

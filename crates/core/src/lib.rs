@@ -26,6 +26,7 @@ pub mod decoder;
 pub mod defaults;
 pub mod diagnostic;
 pub mod event;
+pub mod explain;
 pub mod falco;
 pub mod lint;
 pub mod pattern;
@@ -34,11 +35,14 @@ pub mod render;
 pub mod rule;
 pub mod session;
 pub mod suite;
+pub mod trace;
 pub mod xml;
 
 pub use diagnostic::{Diagnostic, Related, Severity, Span};
 pub use event::{Event, Predecoded, StaticField};
+pub use explain::{Explanation, WhyNot};
 pub use session::{
-    Gate, GateReason, LoadOptions, Loaded, Now, RuleStep, RuleVerdict, Ruleset, Session,
-    SessionOptions, Source, Sources, Verdict,
+    LoadOptions, Loaded, Now, RuleVerdict, Ruleset, Session, SessionOptions, Source, Sources,
+    Verdict,
 };
+pub use trace::{DecoderOutcome, DecoderRole, DecoderStep, Gate, GateReason, RuleStep};

@@ -4,15 +4,15 @@
 use crate::decoder::{DecoderFile, DecoderMatch, DecoderSet, DecoderState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::event::{Event, Predecoded};
+use crate::explain::Explanation;
 use crate::predecode;
 use crate::render::description;
 pub use crate::rule::eval::Now;
 use crate::rule::eval::{EventCtx, MatchState, Matcher};
-pub use crate::rule::eval::{Gate, GateReason, RuleStep};
-use crate::rule::eval::{RecordTrace, Tracer};
 use crate::rule::lists::CdbList;
 use crate::rule::load::{load_file, LoadCtx};
 use crate::rule::RuleTree;
+use crate::trace::{NoTrace, RecordTrace, Tracer};
 use crate::xml;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -275,17 +275,21 @@ impl<'r> Session<'r> {
     /// Evaluates one event received at `location` (already framed: see
     /// [`predecode::frame_line`]).
     pub fn evaluate(&mut self, message: &str, location: &str) -> Verdict {
-        self.evaluate_with(message, location, &mut crate::rule::eval::NoTrace)
+        self.evaluate_with(message, location, &mut NoTrace)
     }
 
     /// [`evaluate`](Self::evaluate), also recording the rule search: every
     /// rule tried, in order and depth, and for each failure the first gate
     /// that stopped it. The session state advances exactly as with
     /// `evaluate`.
-    pub fn explain(&mut self, message: &str, location: &str) -> (Verdict, Vec<RuleStep>) {
+    pub fn explain(&mut self, message: &str, location: &str) -> Explanation {
         let mut trace = RecordTrace::default();
-        let v = self.evaluate_with(message, location, &mut trace);
-        (v, trace.steps)
+        let verdict = self.evaluate_with(message, location, &mut trace);
+        Explanation {
+            verdict,
+            decoders: trace.decoders,
+            rules: trace.rules,
+        }
     }
 
     fn evaluate_with<T: Tracer>(
@@ -301,7 +305,7 @@ impl<'r> Session<'r> {
         let decoder = self
             .ruleset
             .decoders
-            .decode_traced(&mut event, &mut self.decoder_state)
+            .decode_with_tracer(&mut event, &mut self.decoder_state, tracer)
             .map(|(m, [top, info])| {
                 self.decoder_hits[top] = self.decoder_hits[top].saturating_add(1);
                 if info != top {
@@ -379,6 +383,7 @@ impl<'r> Session<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::{GateReason, RuleStep};
 
     /// decoding.md §6.7, rules.md R5.2.2: a forwarded OSSEC alert reports the
     /// rule it names (the standalone test mode), without checking that
@@ -493,10 +498,11 @@ mod tests {
                 _ => None,
             })
         };
-        let (v, steps) = session.explain(
+        let e = session.explain(
             r#"{"app":"shop","event":"logout","account":"root"}"#,
             "stdin",
         );
+        let (v, steps) = (e.verdict, e.rules);
         assert_eq!(v.rule.map(|r| r.id), Some(100001));
         // A field regex that does not match.
         let g = failed(&steps, 100002).unwrap();
@@ -505,7 +511,7 @@ mod tests {
             ("field name=\"event\"", GateReason::NoMatch, Some("logout"))
         );
         assert_eq!(
-            (g.pattern.as_deref(), g.dialect),
+            (g.pattern.as_deref(), g.dialect.as_deref()),
             (Some("^refund$"), Some("osregex"))
         );
         // A negated condition whose pattern matched.
@@ -525,7 +531,9 @@ mod tests {
         }));
 
         // A parent that failed: its children are never tried.
-        let (_, steps) = session.explain(r#"{"app":"bank","event":"refund"}"#, "stdin");
+        let steps = session
+            .explain(r#"{"app":"bank","event":"refund"}"#, "stdin")
+            .rules;
         assert!(failed(&steps, 100001).is_some());
         assert!(!steps
             .iter()
@@ -539,7 +547,8 @@ mod tests {
         assert_eq!(g.pattern.as_deref(), Some("falco-syslog"));
 
         // A stateful rule that has not seen enough events yet.
-        let (v, steps) = session.explain(r#"{"app":"shop","event":"refund"}"#, "stdin");
+        let e = session.explain(r#"{"app":"shop","event":"refund"}"#, "stdin");
+        let (v, steps) = (e.verdict, e.rules);
         assert_eq!(v.rule.map(|r| r.id), Some(100002));
         let g = failed(&steps, 100005).unwrap();
         assert!(g.element.starts_with("if_matched_"), "{g:?}");

@@ -10,6 +10,7 @@ use super::load::DECODER_ORDER_SIZE;
 use super::{plugins, Decoder, DecoderMatch, DecoderSet, DecoderState, Offset, OrderSlot};
 use crate::event::{Event, Predecoded};
 use crate::pattern::Pattern;
+use crate::trace::{DecoderOutcome, DecoderRole, DecoderStep, Gate, GateReason, NoTrace, Tracer};
 
 /// The text decoders read, and what the C working buffer holds around it.
 pub(crate) struct Subject<'a> {
@@ -107,20 +108,21 @@ pub(crate) fn decode(
     event: &mut Event,
     state: Option<&mut DecoderState>,
 ) -> Option<DecoderMatch> {
-    decode_traced(set, event, state).map(|(m, _)| m)
+    decode_traced(set, event, state, &mut NoTrace).map(|(m, _)| m)
 }
 
 /// Like [`decode`], also returning the decoder-table indices of the
 /// top-level decoder and of the decoder whose information won (coverage).
-pub(crate) fn decode_traced(
+pub(crate) fn decode_traced<T: Tracer>(
     set: &DecoderSet,
     event: &mut Event,
     state: Option<&mut DecoderState>,
+    tracer: &mut T,
 ) -> Option<(DecoderMatch, [usize; 2])> {
     // Work on the pre-decoded strings without copying them while fields are
     // assigned to the event.
     let pre = std::mem::take(&mut event.pre);
-    let result = run(set, &pre, event);
+    let result = run(set, &pre, event, tracer);
     event.pre = pre;
     // A forwarded OSSEC alert replaces location, host name and log (§6.7).
     let effect = std::mem::take(&mut event.plugin);
@@ -173,8 +175,44 @@ fn make_match(set: &DecoderSet, info: usize, top: usize) -> DecoderMatch {
     }
 }
 
+/// Reports one decoder step when tracing.
+fn step<T: Tracer>(
+    tracer: &mut T,
+    set: &DecoderSet,
+    element: usize,
+    role: DecoderRole,
+    outcome: impl FnOnce() -> DecoderOutcome,
+) {
+    if tracer.enabled() {
+        tracer.decoder(DecoderStep {
+            decoder: set.decoders[element].name.clone(),
+            element,
+            role,
+            outcome: outcome(),
+        });
+    }
+}
+
+/// The gate of a decoder pattern that did not match `value`.
+fn pattern_gate(element: &str, pattern: &Pattern, value: &[u8]) -> DecoderOutcome {
+    DecoderOutcome::Failed {
+        gate: Gate {
+            element: element.to_string(),
+            pattern: Some(pattern.source().to_string()),
+            dialect: Some(pattern.dialect().name().to_string()),
+            value: Some(String::from_utf8_lossy(value).into_owned()),
+            reason: GateReason::NoMatch,
+        },
+    }
+}
+
 /// §5.6; returns (info, top-level decoder) as decoder-table indices.
-fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, usize)> {
+fn run<T: Tracer>(
+    set: &DecoderSet,
+    pre: &Predecoded,
+    event: &mut Event,
+    tracer: &mut T,
+) -> Option<(usize, usize)> {
     let raw = pre.log.as_bytes();
     // A C string ends at its first NUL.
     let log = match raw.iter().position(|&b| b == 0) {
@@ -198,15 +236,29 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
         if let Some(p) = pname {
             match &d.program_name {
                 Some(pat) if pat.is_match(p) => {}
-                _ => continue,
+                Some(pat) => {
+                    step(tracer, set, top.decoder, DecoderRole::Top, || {
+                        pattern_gate("program_name", pat, p)
+                    });
+                    continue;
+                }
+                None => continue,
             }
         }
         if let Some(pm) = &d.prematch {
             match exec(pm, &subj, 0, false) {
                 Some((e, _)) => a = subj.after(e),
-                None => continue,
+                None => {
+                    step(tracer, set, top.decoder, DecoderRole::Top, || {
+                        pattern_gate("prematch", pm, subj.text(0))
+                    });
+                    continue;
+                }
             }
         }
+        step(tracer, set, top.decoder, DecoderRole::Top, || {
+            DecoderOutcome::Selected
+        });
         // D wins: no other top-level decoder is tried.
         let mut info = top.decoder;
         let mut after_parent: Option<isize> = None;
@@ -231,6 +283,9 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                             0
                         };
                         if let Some((e, _)) = exec(kp, &subj, start, false) {
+                            step(tracer, set, kids[i], DecoderRole::Child, || {
+                                DecoderOutcome::Selected
+                            });
                             let cm = subj.after(e);
                             c = Some(cm);
                             info = kids[i];
@@ -239,8 +294,14 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                             selected = Some(i);
                             break;
                         }
+                        step(tracer, set, kids[i], DecoderRole::Child, || {
+                            pattern_gate("prematch", kp, subj.text(start))
+                        });
                     }
                     None => {
+                        step(tracer, set, kids[i], DecoderRole::Child, || {
+                            DecoderOutcome::Selected
+                        });
                         c = Some(a);
                         selected = Some(i);
                         break;
@@ -275,6 +336,11 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
             };
             let n = &set.decoders[n_idx];
             if let Some(plugin) = n.plugin {
+                step(tracer, set, n_idx, DecoderRole::Chain, || {
+                    DecoderOutcome::Plugin {
+                        name: plugin.name().to_string(),
+                    }
+                });
                 // The plugin reads `info`, not `n` (R5.6.6).
                 plugins::run(
                     plugin,
@@ -294,6 +360,9 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                 };
                 match start.and_then(|s| exec(rx, &subj, s, true).map(|m| (s, m))) {
                     None => {
+                        step(tracer, set, n_idx, DecoderRole::Chain, || {
+                            pattern_gate("regex", rx, start.map_or(&[][..], |s| subj.text(s)))
+                        });
                         if n.get_next {
                             if let Some(next) = advance(&chain) {
                                 chain = next;
@@ -309,6 +378,11 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                             break;
                         }
                         let text = subj.text(s);
+                        step(tracer, set, n_idx, DecoderRole::Chain, || {
+                            DecoderOutcome::Extracted {
+                                fields: n.order.len().min(m.captures.len()),
+                            }
+                        });
                         for (slot, range) in n.order.iter().zip(m.captures.iter()) {
                             let v = text
                                 .get(range.clone())
@@ -322,6 +396,9 @@ fn run(set: &DecoderSet, pre: &Predecoded, event: &mut Event) -> Option<(usize, 
                     }
                 }
             } else {
+                step(tracer, set, n_idx, DecoderRole::Chain, || {
+                    DecoderOutcome::NothingToExtract
+                });
                 break;
             }
             if n.get_next {

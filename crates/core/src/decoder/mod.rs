@@ -141,6 +141,17 @@ pub(crate) enum Plugin {
 }
 
 impl Plugin {
+    /// The name `<plugin_decoder>` gives it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Plugin::Pf => "PF_Decoder",
+            Plugin::SymantecWs => "SymantecWS_Decoder",
+            Plugin::SonicWall => "SonicWall_Decoder",
+            Plugin::OssecAlert => "OSSECAlert_Decoder",
+            Plugin::Json => "JSON_Decoder",
+        }
+    }
+
     /// Exact, case-sensitive plugin names (R5.3.1 table).
     pub(crate) fn from_name(name: &str) -> Option<Plugin> {
         match name {
@@ -278,7 +289,18 @@ impl DecoderSet {
         event: &mut Event,
         state: &mut DecoderState,
     ) -> Option<(DecoderMatch, [usize; 2])> {
-        eval::decode_traced(self, event, Some(state))
+        eval::decode_traced(self, event, Some(state), &mut crate::trace::NoTrace)
+    }
+
+    /// [`decode_traced`](Self::decode_traced) reporting every decoder
+    /// tried to `tracer` (issue 6).
+    pub(crate) fn decode_with_tracer<T: crate::trace::Tracer>(
+        &self,
+        event: &mut Event,
+        state: &mut DecoderState,
+        tracer: &mut T,
+    ) -> Option<(DecoderMatch, [usize; 2])> {
+        eval::decode_traced(self, event, Some(state), tracer)
     }
 
     /// The field names decoders can set, for rules that read them (the

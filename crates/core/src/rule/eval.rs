@@ -8,6 +8,7 @@ use super::model::{CompiledRule, Cond, ListField, Matcher as Pat, Rule, SameKey}
 use super::tree::{RuleTree, Search};
 use crate::decoder::DecoderMatch;
 use crate::event::{Event, StaticField};
+use crate::trace::{Gate, GateReason, Tracer};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -171,86 +172,10 @@ pub struct RuleOutcome {
     pub previous_output: Vec<String>,
 }
 
-/// Why a rule's conditions failed for an event: the first failing gate
-/// (issue 6, "why did this rule not fire").
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Gate {
-    /// The element or attribute that failed, e.g. `match`, `field name="x"`.
-    pub element: String,
-    /// The pattern and its dialect, for pattern conditions.
-    pub pattern: Option<String>,
-    pub dialect: Option<&'static str>,
-    /// The value tested (None when the field is absent).
-    pub value: Option<String>,
-    pub reason: GateReason,
-}
-
-/// How a gate failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GateReason {
-    /// The pattern did not match the value.
-    NoMatch,
-    /// The pattern matched, but the condition is negated.
-    Negated,
-    /// The event has no such field.
-    FieldAbsent,
-    /// Any other condition (decoder, list, time, stateful search, ...).
-    NotSatisfied,
-}
-
-/// Receives the steps of the rule search. [`NoTrace`] does nothing and
-/// compiles away, so evaluation without tracing costs what it did before.
-pub trait Tracer {
-    /// Whether gates should be built at all.
-    fn enabled(&self) -> bool {
-        false
-    }
-    /// A rule is about to be checked at this depth of the tree.
-    fn tried(&mut self, _rule: u32, _depth: usize) {}
-    /// The rule checked last failed at `gate`.
-    fn failed(&mut self, _rule: u32, _gate: Gate) {}
-    /// The rule checked last matched its conditions.
-    fn matched(&mut self, _rule: u32) {}
-}
-
-/// The tracer of ordinary evaluation.
-pub struct NoTrace;
-impl Tracer for NoTrace {}
-
-/// One step of a recorded rule search.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum RuleStep {
-    Tried { rule: u32, depth: usize },
-    Failed { rule: u32, gate: Gate },
-    Matched { rule: u32 },
-}
-
-/// A tracer that records every step.
-#[derive(Debug, Default)]
-pub struct RecordTrace {
-    pub steps: Vec<RuleStep>,
-}
-
-impl Tracer for RecordTrace {
-    fn enabled(&self) -> bool {
-        true
-    }
-    fn tried(&mut self, rule: u32, depth: usize) {
-        self.steps.push(RuleStep::Tried { rule, depth });
-    }
-    fn failed(&mut self, rule: u32, gate: Gate) {
-        self.steps.push(RuleStep::Failed { rule, gate });
-    }
-    fn matched(&mut self, rule: u32) {
-        self.steps.push(RuleStep::Matched { rule });
-    }
-}
-
 /// The gate of a failed pattern condition.
 fn pattern_gate(element: &str, c: &Cond, value: Option<&str>) -> Gate {
     let (pattern, dialect) = match &c.matcher {
-        Pat::Pattern(p) => (p.source().to_string(), Some(p.dialect().name())),
+        Pat::Pattern(p) => (p.source().to_string(), Some(p.dialect().name().to_string())),
         Pat::Exact(s) => (s.clone(), None),
     };
     Gate {
@@ -274,6 +199,40 @@ fn other_gate(element: &str, value: Option<&str>) -> Gate {
         dialect: None,
         value: value.map(str::to_string),
         reason: GateReason::NotSatisfied,
+    }
+}
+
+/// The gate of a stateful rule that has not seen enough earlier events.
+fn stateful_gate(rule: &Rule, search: Search, seen: u32) -> Gate {
+    let element = if rule.if_matched_sid.is_some() {
+        "if_matched_sid"
+    } else if rule.if_matched_regex.is_some() {
+        "if_matched_regex"
+    } else {
+        "if_matched_group"
+    };
+    // The current event is one of the `frequency` events (rules.md §5.6.2).
+    let needed = rule.frequency + 1;
+    let value = if search == Search::Never {
+        "the rule it follows is not loaded; it never matches".to_string()
+    } else {
+        format!(
+            "{seen} earlier matching event(s) within {} s; frequency=\"{}\" needs {needed} earlier ones",
+            rule.timeframe,
+            rule.frequency_attr.unwrap_or(rule.frequency + 2)
+        )
+    };
+    Gate {
+        pattern: rule
+            .if_matched_sid
+            .map(|s| s.to_string())
+            .or_else(|| rule.if_matched_group.clone())
+            .or_else(|| {
+                rule.if_matched_regex
+                    .as_ref()
+                    .map(|p| p.source().to_string())
+            }),
+        ..other_gate(element, Some(&value))
     }
 }
 
@@ -564,8 +523,10 @@ impl Matcher<'_> {
                 fail!(other_gate("list", None));
             }
         }
-        if rule.context && !rule.check_diff && !self.stateful(ri, rule, state, ctx) {
-            fail!(other_gate("if_matched_* (not enough earlier events)", None));
+        if rule.context && !rule.check_diff {
+            if let Err(seen) = self.stateful(ri, rule, state, ctx) {
+                fail!(stateful_gate(rule, self.tree.search[ri], seen));
+            }
         }
         true
     }
@@ -603,11 +564,17 @@ impl Matcher<'_> {
         }
     }
 
-    /// rules.md §5.6.
-    fn stateful(&self, ri: usize, rule: &Rule, state: &mut MatchState, ctx: &mut EventCtx) -> bool {
+    /// rules.md §5.6. On failure, how many earlier events counted.
+    fn stateful(
+        &self,
+        ri: usize,
+        rule: &Rule,
+        state: &mut MatchState,
+        ctx: &mut EventCtx,
+    ) -> Result<(), u32> {
         let list: &VecDeque<Rc<StoredEvent>> = match self.tree.search[ri] {
-            Search::None => return true,
-            Search::Never => return false,
+            Search::None => return Ok(()),
+            Search::Never => return Err(0),
             Search::List(l) => &state.lists[l],
             Search::Global => &state.global,
         };
@@ -618,7 +585,7 @@ impl Matcher<'_> {
         let mut first: Option<Rc<StoredEvent>> = None;
         for e in list.iter().rev() {
             if ctx.now.epoch_secs - e.time > i64::from(rule.timeframe) {
-                return false;
+                return Err(count);
             }
             if !rule.global_frequency && e.event.pre.agent_id != ctx.event.pre.agent_id {
                 continue;
@@ -637,7 +604,7 @@ impl Matcher<'_> {
                 continue;
             }
             if e.matched.get() >= rule.level {
-                return false;
+                return Err(count);
             }
             if ctx.previous_output.len() < 11 {
                 ctx.previous_output.push(e.event.pre.full_log.clone());
@@ -653,9 +620,9 @@ impl Matcher<'_> {
             if let Some(f) = first {
                 f.matched.set(rule.level);
             }
-            return true;
+            return Ok(());
         }
-        false
+        Err(count)
     }
 }
 
