@@ -1,6 +1,7 @@
 //! CLI integration tests: one binary, a small harness, one module per
 //! subcommand.
 
+mod explain;
 mod lint;
 mod test_cmd;
 mod validate;
