@@ -17,7 +17,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/wazuh-4.11.1");
+    let p = match std::env::var("RULELAB_SHARED") {
+        Ok(dir) => PathBuf::from(dir).join("wazuh-4.11.1"),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/wazuh-4.11.1"),
+    };
     if p.is_dir() {
         Some(p)
     } else {
