@@ -3,7 +3,9 @@
 // scripts/test-web.sh; exits non-zero on the first failed check.
 //
 // Checks: the default Falco example shows rule 100603 at level 8 for the
-// Warning alert; a typed rule and event give their verdict; a share link
+// Warning alert; an event's explain view shows the rule search; a click on
+// a rule in the rules pane asks why it did not fire for the selected event;
+// a typed rule and event give their verdict; a share link
 // opened in a fresh browser context reproduces the state; no network
 // request after load; with ../shared present, the whole stock ruleset is
 // uploaded as a folder and 100 mixed upstream log lines are evaluated.
@@ -82,6 +84,37 @@ async function main() {
     const warning = await cardHead(page, 2);
     check(/rule 100603/.test(warning) && /\b8\b/.test(warning), `Warning alert -> rule 100603 level 8 ("${warning.replace(/\s+/g, " ")}")`);
     await page.screenshot({ path: path.join(artifacts, "playground.png") });
+
+    // 1b. Explain: the first event's tree, then "why not" a clicked rule.
+    const explain = page.locator("article.event:nth-of-type(1) details.explain");
+    await explain.locator("summary").click();
+    const tree = await explain.locator(".tree").innerText();
+    check(/✓ rule 100600 \(level 0\): matched/.test(tree) && /✗ rule 100605 \(level 12\): field name="priority"/.test(tree)
+      && /✓ verdict: rule 100602 level 6/.test(tree), "the explain view of event 1 shows the rules tried and the verdict");
+    check(await page.locator("article.event:nth-of-type(1)").evaluate((e) => e.classList.contains("selected")),
+      "opening the explain view selects the event");
+    // Put the caret on the start tag of rule 100605, then click there.
+    const ruleLine = await page.evaluate(() => {
+      const a = document.querySelector("#rules");
+      const at = a.value.indexOf('<rule id="100605"') + 8;
+      a.focus();
+      a.setSelectionRange(at, at);
+      return a.value.slice(0, at).split("\n").length;
+    });
+    await page.locator("#rules").dispatchEvent("click");
+    const whyNot = page.locator("#why-not");
+    await whyNot.waitFor();
+    const why = await whyNot.innerText();
+    check(/why not rule 100605\? event #1/.test(why) && /its own condition failed/.test(why),
+      `a click on rule 100605 (rules line ${ruleLine}) asks why it did not fire for event 1: ${why.split("\n").slice(0, 3).join(" / ")}`);
+    await page.screenshot({ path: path.join(artifacts, "explain.png") });
+    await page.locator("article.event:nth-of-type(2) header").click();
+    await page.waitForFunction(() => /event #2/.test(document.querySelector("#why-not").innerText));
+    check(/rule 100603 \(level 8\) fired instead/.test(await whyNot.innerText()), "selecting event 2 asks again for it");
+    await whyNot.locator("header button").click();
+    await explain.locator("summary").click();
+    await page.waitForFunction(() => !document.querySelector("#why-not") && !document.querySelector(".tree"));
+    check(true, "the why-not panel and the explain view close");
 
     // 2. Type a rule and an event.
     const rule = `<group name="demo,">
@@ -208,6 +241,14 @@ async function main() {
       const summary = await page.locator("#summary").innerText();
       report.stock_summary = summary;
       check(/^100 events/.test(summary), `stock ruleset evaluated 100 lines: ${summary}`);
+      // The last event's explain view replays the 99 events before it.
+      const tx = Date.now();
+      const last = page.locator("article.event:nth-of-type(100) details.explain");
+      await last.locator("summary").click();
+      const lastTree = await last.locator(".tree").innerText({ timeout: 60000 });
+      report.stock_explain_event_100_ms = Date.now() - tx;
+      check(/^rules$/m.test(lastTree) && /verdict: /.test(lastTree), "the stock ruleset's explain view of event 100");
+      await last.locator("summary").click();
       check(requests.length === before, "no network request during the upload and run");
       await page.screenshot({ path: path.join(artifacts, "stock.png") });
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,9 +1,10 @@
 //! The playground page: toolbar, source panes (rules, decoders, list,
 //! uploaded files), events pane, results. Edits re-run the engine after a
-//! short pause; Ctrl/Cmd+Enter runs at once.
+//! short pause; Ctrl/Cmd+Enter runs at once. A click on a rule in the rules
+//! pane asks "why not this rule?" for the selected event.
 
 use crate::browser;
-use crate::editor::{Editor, Jump};
+use crate::editor::{self, Editor, Jump};
 use crate::engine::{self, DECODERS_FILE, RULES_FILE};
 use crate::results::Results;
 use crate::state::{self, FileKind, UserFile, Workspace};
@@ -70,6 +71,9 @@ pub fn app() -> Html {
     let jump = use_state(|| None::<(Tab, Jump)>);
     let share = use_state(|| None::<(String, bool)>);
     let timer = use_mut_ref(|| None::<Timeout>);
+    // The event "why not" asks about, and the rule it asks about.
+    let selected = use_state(|| 0usize);
+    let why_not = use_state(|| None::<u32>);
     let readers = use_mut_ref(Vec::<gloo_file::callbacks::FileReader>::new);
     let dark = use_state(|| match browser::storage_get(THEME_KEY).as_deref() {
         Some("dark") => true,
@@ -89,7 +93,13 @@ pub fn app() -> Html {
     let output = use_memo(((*committed).clone(), SameRc(loaded)), |(ws, loaded)| {
         let start = browser::now_ms();
         let out = engine::evaluate(&loaded.0, ws);
-        (Rc::new(out), loaded.0.millis, browser::now_ms() - start)
+        let replay = Rc::new(engine::Replay::new(loaded.0.clone(), ws.clone()));
+        (
+            Rc::new(out),
+            loaded.0.millis,
+            browser::now_ms() - start,
+            replay,
+        )
     });
     {
         // Persist what was run.
@@ -165,6 +175,32 @@ pub fn app() -> Html {
         Callback::from(move |v: String| edit(&|w: &mut Workspace| f(w, v.clone())))
     };
     let on_rules = text_edit(|w, v| w.rules = v);
+    let on_rules_click = {
+        let why_not = why_not.clone();
+        Callback::from(move |(text, caret): (String, u32)| {
+            if let Some(id) = editor::rule_at(&text, editor::byte_offset(&text, caret)) {
+                why_not.set(Some(id));
+            }
+        })
+    };
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |i: usize| {
+            if *selected != i {
+                selected.set(i);
+            }
+        })
+    };
+    let on_why_not = {
+        let (selected, why_not) = (selected.clone(), why_not.clone());
+        Callback::from(move |ask: Option<(usize, u32)>| match ask {
+            Some((i, id)) => {
+                selected.set(i);
+                why_not.set(Some(id));
+            }
+            None => why_not.set(None),
+        })
+    };
     let on_decoders = text_edit(|w, v| w.decoders = v);
     let on_list = text_edit(|w, v| w.list = v);
     let on_events = text_edit(|w, v| w.events = v);
@@ -369,7 +405,8 @@ pub fn app() -> Html {
 
     let pane = match *tab {
         Tab::Rules => html! {
-            <Editor id="rules" label="Rules XML" value={ws.rules.clone()} oninput={on_rules} jump={jump_for(Tab::Rules)} />
+            <Editor id="rules" label="Rules XML" value={ws.rules.clone()} oninput={on_rules} jump={jump_for(Tab::Rules)}
+                onclick={on_rules_click} />
         },
         Tab::Decoders => html! {
             <Editor id="decoders" label="Decoders XML (added to the built-in ones)" value={ws.decoders.clone()}
@@ -461,9 +498,10 @@ pub fn app() -> Html {
                         <button class="small" title="Download events.log" onclick={download("events.log", |w| w.events.clone())}>{ "↓ events" }</button>
                     </div>
                     <Editor id="events" label="Events" value={ws.events.clone()} oninput={on_events} />
-                    <p class="muted hint">{ "Results update as you type; Ctrl/Cmd+Enter runs now." }</p>
+                    <p class="muted hint">{ "Results update as you type; Ctrl/Cmd+Enter runs now. Click a rule in the rules pane to ask why it did not fire for the selected event." }</p>
                 </section>
-                <Results output={output.0.clone()} load_ms={output.1} run_ms={output.2} />
+                <Results output={output.0.clone()} replay={output.3.clone()} load_ms={output.1} run_ms={output.2}
+                    selected={*selected} {on_select} why_not={*why_not} {on_why_not} />
             </main>
         </div>
     }

@@ -119,3 +119,83 @@ async fn page_shows_verdicts_and_updates_as_you_type() {
         0
     );
 }
+
+fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
+    root.query_selector(selector).ok()??.text_content()
+}
+
+fn click(root: &web_sys::Element, selector: &str) {
+    let el: web_sys::HtmlElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into()
+        .unwrap();
+    el.click();
+}
+
+#[wasm_bindgen_test]
+async fn explain_tree_and_why_not_a_clicked_rule() {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let root = render_app().await;
+    assert!(root.query_selector(".tree").unwrap().is_none());
+
+    // The explain view of the first event: the tree, with marks.
+    click(
+        &root,
+        "article.event:nth-of-type(1) details.explain > summary",
+    );
+    TimeoutFuture::new(50).await;
+    let tree = text_of(&root, "article.event:nth-of-type(1) .explain .tree").expect("a tree");
+    assert!(tree.contains("✓ rule 100600 (level 0): matched"), "{tree}");
+    assert!(
+        tree.contains("✗ rule 100605 (level 12): field name=\"priority\""),
+        "{tree}"
+    );
+    assert!(tree.contains("✓ verdict: rule 100602 level 6"), "{tree}");
+    let first = root.query_selector("article.event").unwrap().unwrap();
+    assert!(first.class_list().contains("selected"));
+
+    // A click in the rules pane on rule 100605: why not, for event 1.
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("#rules")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let at = area.value().find("<rule id=\"100605\"").unwrap() as u32 + 3;
+    area.set_selection_range(at, at).unwrap();
+    area.click();
+    TimeoutFuture::new(50).await;
+    let why = text_of(&root, "#why-not").expect("the why-not panel");
+    assert!(why.contains("why not rule 100605? event #1"), "{why}");
+    assert!(why.contains("rule 100602 (level 6) fired instead"), "{why}");
+    assert!(why.contains("its own condition failed"), "{why}");
+
+    // Selecting another event asks again for it.
+    click(&root, "article.event:nth-of-type(2) header");
+    TimeoutFuture::new(50).await;
+    let why = text_of(&root, "#why-not").unwrap();
+    assert!(
+        why.contains("event #2") && why.contains("rule 100603 (level 8) fired instead"),
+        "{why}"
+    );
+    // A rule line of the tree asks about that rule and that tree's event.
+    click(
+        &root,
+        "article.event:nth-of-type(1) .tree li.fail button.link",
+    );
+    TimeoutFuture::new(50).await;
+    let why = text_of(&root, "#why-not").unwrap();
+    assert!(why.contains("why not rule 100607? event #1"), "{why}");
+
+    click(&root, "#why-not header button");
+    TimeoutFuture::new(50).await;
+    assert!(root.query_selector("#why-not").unwrap().is_none());
+}
