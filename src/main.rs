@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 mod clock;
+mod falco_cmd;
 mod lint_cmd;
 mod load;
 mod output;
@@ -40,6 +41,100 @@ enum Command {
     /// warning of Wazuh's loader, plus checks for mistakes Wazuh accepts.
     /// Exit status: 0 clean, 1 findings at or above --fail-level, 2 bad input.
     Lint(LintArgs),
+    /// The Falco integration: write its files from one mapping, or check
+    /// which rule and level each Falco priority reaches in a ruleset.
+    #[command(subcommand)]
+    Falco(FalcoCommand),
+}
+
+#[derive(Subcommand)]
+pub enum FalcoCommand {
+    /// Write the integration: Wazuh rules (and a decoder for syslog), the
+    /// agent's <localfile> block and Falco's config fragment, from the
+    /// default mapping, a --from file and flags; then verify them (they
+    /// load, lint clean, and each priority reaches its rule).
+    Init(FalcoInitArgs),
+    /// Report which rule and level each Falco priority reaches in a
+    /// ruleset, over the JSON and syslog transports, and which priorities
+    /// raise no alert.
+    Check(FalcoCheckArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FalcoTransportArg {
+    /// Falco's file_output, read by the agent with log_format json.
+    Json,
+    /// Falco's syslog_output (program name falco), read from the syslog file.
+    Syslog,
+}
+
+#[derive(clap::Args)]
+pub struct FalcoInitArgs {
+    /// A mapping file (TOML): base_id, groups, levels, description, field,
+    /// value, transport, path, no_full_log, [[override]]. Flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Where to write the files.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Print the files instead of writing them.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// The level-0 base rule's id (default 100600); priority rules follow it.
+    #[arg(long, value_name = "ID")]
+    pub base_id: Option<u32>,
+    /// A group of every rule (repeatable; default falco).
+    #[arg(long, value_name = "NAME")]
+    pub group: Vec<String>,
+    /// A priority's level, or `none` for no rule, e.g. `Debug=3` (repeatable).
+    /// Default ladder: 16/14/12/10/8/6/4 from Emergency to Informational, Debug none.
+    #[arg(long, value_name = "PRIORITY=LEVEL")]
+    pub level: Vec<String>,
+    /// The priority rules' description (default: the integration's
+    /// `"Falco Alert - " $(output)`).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// The extra field that marks Falco's alerts (default wazuh_integration).
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
+    /// Its value (default falco).
+    #[arg(long, value_name = "VALUE")]
+    pub value: Option<String>,
+    /// How alerts reach the agent (default json).
+    #[arg(long, value_enum)]
+    pub transport: Option<FalcoTransportArg>,
+    /// The file the agent reads (default /var/log/falco_events.json, or
+    /// /var/log/syslog for syslog).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Keep full_log in the alerts (the integration sets no_full_log).
+    #[arg(long)]
+    pub full_log: bool,
+    /// A Falco rule with its own Wazuh rule and level, e.g.
+    /// "Terminal shell in container=10" (repeatable).
+    #[arg(long = "override", value_name = "RULE=LEVEL")]
+    pub r#override: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct FalcoCheckArgs {
+    #[command(flatten)]
+    pub ruleset: RulesetArgs,
+    /// The extra field that marks Falco's alerts.
+    #[arg(long, default_value = "wazuh_integration", value_name = "NAME")]
+    pub field: String,
+    /// Its value.
+    #[arg(long, default_value = "falco", value_name = "VALUE")]
+    pub value: String,
+    /// Check one transport only (default: both).
+    #[arg(long, value_enum)]
+    pub transport: Option<FalcoTransportArg>,
+    /// One JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +320,20 @@ fn main() -> ExitCode {
             }
         },
         Command::Lint(args) => match lint_cmd::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Falco(FalcoCommand::Init(args)) => match falco_cmd::init(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Falco(FalcoCommand::Check(args)) => match falco_cmd::check_cmd(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {e}");

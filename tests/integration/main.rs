@@ -2,6 +2,7 @@
 //! subcommand.
 
 mod explain;
+mod falco;
 mod lint;
 mod test_cmd;
 mod validate;

@@ -1,5 +1,16 @@
-//! Falco's priorities as Falco writes them in JSON alerts, and the level
-//! ladder of the Falco integration (rules 100600-100607).
+//! Falco's priorities as Falco writes them in JSON alerts, the level
+//! ladder of the Falco integration (rules 100600-100607), and the mapping
+//! compiler that writes the whole integration (issue 7):
+//!
+//! * [`mapping`]: the model ([`Mapping`]) and its file form;
+//! * [`compile`]: rules, decoder, agent and Falco configuration files;
+//! * [`check`]: which rule and level each priority reaches in a ruleset.
+
+pub mod check;
+pub mod compile;
+pub mod mapping;
+
+pub use mapping::{Mapping, MappingFile, Override, Transport};
 
 use serde::{Deserialize, Serialize};
 

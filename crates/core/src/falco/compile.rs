@@ -1,0 +1,363 @@
+//! The Falco mapping compiler (issue 7): from a [`Mapping`] to every file
+//! of a working integration: the Wazuh rules, the decoder the syslog
+//! transport needs, the agent's `<localfile>` block and the Falco
+//! configuration fragment.
+//!
+//! # Design
+//!
+//! The rules keep the integration's shape: a level-0 base rule that
+//! recognises Falco's alerts by the `append_output` extra field, and one
+//! child per priority. What changes is only what the integration gets
+//! wrong by hand:
+//!
+//! * priority and marker patterns are anchored (`^Warning$`): `<field>` is
+//!   an unanchored OS_Regex, and the hand-written `Info` only works because
+//!   it is a substring of `Informational` (lint L021);
+//! * a Falco rule override hangs under the base rule *and* under every
+//!   priority rule (`if_sid` lists them all), so it wins whatever the
+//!   alert's priority: as a child, it is tried after its priority rule
+//!   matched; as a sibling of the priority rules, it is tried when the
+//!   priority has no rule (rules.md §5.3);
+//! * the syslog transport gets a decoder: with a program name, Wazuh only
+//!   tries decoders that have `<program_name>` (decoding.md R5.6.1), so
+//!   the stock `json` decoder never sees `falco: {...}` lines.
+//!
+//! Names and values with OS_Regex metacharacters are matched with
+//! `type="pcre2"` and escaped, so a Falco rule name like `Launch
+//! Privileged Container (k8s)` matches itself and nothing else.
+
+use super::mapping::{mitre_ids_from_tags, Mapping, Transport, SYSLOG_DECODER};
+use super::Priority;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What a generated file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// Wazuh rules: `/var/ossec/etc/rules/`.
+    Rules,
+    /// Wazuh decoders: `/var/ossec/etc/decoders/`.
+    Decoders,
+    /// A block for the agent's `ossec.conf` (or the group's `agent.conf`).
+    Agent,
+    /// A Falco configuration fragment for `/etc/falco/config.d/`.
+    Falco,
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeneratedFile {
+    /// File name, e.g. `falco_rules.xml`.
+    pub name: String,
+    pub kind: FileKind,
+    pub text: String,
+}
+
+/// The file names `rulelab falco init` writes.
+pub const RULES_FILE: &str = "falco_rules.xml";
+pub const DECODERS_FILE: &str = "falco_decoders.xml";
+pub const AGENT_FILE: &str = "ossec_localfile.xml";
+pub const FALCO_FILE: &str = "falco_wazuh.yaml";
+
+/// Whether OS_Regex reads `s` literally (letters, digits, space, `_`, `-`).
+fn osregex_literal(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_' || c == '-')
+}
+
+/// A `<field>` element that matches `value` exactly.
+fn exact_field(name: &str, value: &str) -> String {
+    if osregex_literal(value) {
+        format!("<field name=\"{name}\">^{value}$</field>")
+    } else {
+        let mut escaped = String::new();
+        for c in value.chars() {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        format!("<field name=\"{name}\" type=\"pcre2\">^{escaped}$</field>")
+    }
+}
+
+/// `<!-- ... -->` text cannot contain `--`.
+fn comment_safe(s: &str) -> String {
+    s.replace("--", "- -")
+}
+
+/// A double-quoted YAML scalar.
+fn yaml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The description element, with the lint exemption when the template
+/// keeps the integration's literal quotes on purpose.
+fn description(out: &mut String, text: &str) {
+    if text.contains('"') {
+        out.push_str(
+            "    <!-- rulelab: ignore L006 (quotes kept from the Falco integration) -->\n",
+        );
+    }
+    let _ = writeln!(out, "    <description>{text}</description>");
+}
+
+fn options(out: &mut String, m: &Mapping) {
+    if m.no_full_log {
+        out.push_str("    <options>no_full_log</options>\n");
+    }
+}
+
+/// The rules file.
+pub fn rules_xml(m: &Mapping) -> String {
+    let mut s = String::new();
+    let marker = format!("output_fields.{}", m.field);
+    let with_rule: Vec<Priority> = Priority::ALL
+        .iter()
+        .copied()
+        .filter(|&p| m.level(p).is_some())
+        .collect();
+    let without: Vec<&str> = Priority::ALL
+        .iter()
+        .filter(|&&p| m.level(p).is_none())
+        .map(|p| p.as_str())
+        .collect();
+    let _ = writeln!(s, "<!--");
+    let _ = writeln!(
+        s,
+        "  Falco -> Wazuh integration rules, generated by `rulelab falco init`."
+    );
+    let _ = writeln!(
+        s,
+        "  Transport: {}.",
+        match m.transport {
+            Transport::Json =>
+                "Falco's JSON file, read by the agent with log_format json (decoder json)",
+            Transport::Syslog =>
+                "syslog, program name falco (decoder falco-syslog in falco_decoders.xml)",
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  Rule {} (level 0) picks up Falco alerts: {} = {}.",
+        m.base_id,
+        marker,
+        comment_safe(&m.value)
+    );
+    let _ = writeln!(
+        s,
+        "  One child per Falco priority maps it to a Wazuh level{}",
+        if without.is_empty() {
+            ".".to_string()
+        } else {
+            format!(
+                "; {} {} no rule and stop{} at rule {} (no alert).",
+                without.join(", "),
+                if without.len() == 1 { "has" } else { "have" },
+                if without.len() == 1 { "s" } else { "" },
+                m.base_id
+            )
+        }
+    );
+    if !m.overrides.is_empty() {
+        let _ = writeln!(
+            s,
+            "  Overrides hang under the base rule and every priority rule, so they win"
+        );
+        let _ = writeln!(s, "  whatever the alert's priority.");
+    }
+    let _ = writeln!(s, "-->");
+    let groups: String = m.groups.iter().map(|g| format!("{g},")).collect();
+    let _ = writeln!(s, "<group name=\"{groups}\">");
+
+    let unmapped: Vec<&str> = without
+        .iter()
+        .copied()
+        .filter(|&p| p != Priority::Debug.as_str())
+        .collect();
+    if !unmapped.is_empty() {
+        // The mapping leaves them without a rule on purpose.
+        let _ = writeln!(
+            s,
+            "  <!-- rulelab: ignore L020 (no rule for {} by choice) -->",
+            unmapped.join(", ")
+        );
+    }
+    let _ = writeln!(s, "  <rule id=\"{}\" level=\"0\">", m.base_id);
+    let _ = writeln!(s, "    <decoded_as>{}</decoded_as>", m.transport.decoder());
+    let _ = writeln!(s, "    {}", exact_field(&marker, &m.value));
+    let _ = writeln!(
+        s,
+        "    <description>Falco: run-time security logs.</description>"
+    );
+    options(&mut s, m);
+    let _ = writeln!(s, "  </rule>");
+
+    // Lowest level first, as the integration lists them.
+    let mut ladder = with_rule.clone();
+    ladder.sort_by_key(|&p| m.priority_id(p));
+    for p in ladder {
+        let level = m.level(p).unwrap_or(0);
+        s.push('\n');
+        let _ = writeln!(s, "  <rule id=\"{}\" level=\"{level}\">", m.priority_id(p));
+        let _ = writeln!(s, "    <if_sid>{}</if_sid>", m.base_id);
+        let _ = writeln!(s, "    {}", exact_field("priority", p.as_str()));
+        description(&mut s, &m.description);
+        options(&mut s, m);
+        let _ = writeln!(s, "  </rule>");
+    }
+
+    let mut parents: Vec<String> = vec![m.base_id.to_string()];
+    parents.extend(with_rule.iter().map(|&p| m.priority_id(p).to_string()));
+    for o in &m.overrides {
+        s.push('\n');
+        let _ = writeln!(
+            s,
+            "  <!-- Falco rule {:?}: its own rule and level. -->",
+            comment_safe(&o.rule)
+        );
+        let _ = writeln!(
+            s,
+            "  <rule id=\"{}\" level=\"{}\">",
+            o.id.unwrap_or(0),
+            o.level
+        );
+        let _ = writeln!(s, "    <if_sid>{}</if_sid>", parents.join(", "));
+        let _ = writeln!(s, "    {}", exact_field("rule", &o.rule));
+        description(&mut s, o.description.as_deref().unwrap_or(&m.description));
+        let ids = mitre_ids_from_tags(&o.tags);
+        if !ids.is_empty() {
+            s.push_str("    <mitre>\n");
+            for id in ids {
+                let _ = writeln!(s, "      <id>{id}</id>");
+            }
+            s.push_str("    </mitre>\n");
+        }
+        options(&mut s, m);
+        let _ = writeln!(s, "  </rule>");
+    }
+    let _ = writeln!(s, "</group>");
+    s
+}
+
+/// The decoder file of the syslog transport (None for json).
+pub fn decoders_xml(m: &Mapping) -> Option<String> {
+    match m.transport {
+        Transport::Json => None,
+        Transport::Syslog => Some(format!(
+            "<!--
+  Falco alerts forwarded through syslog, generated by `rulelab falco init`:
+  `<date> <host> falco: {{json}}`. With a program name, Wazuh only tries
+  decoders that have <program_name>, so the stock json decoder never sees
+  these lines; this one decodes the JSON after the header.
+-->
+<decoder name=\"{SYSLOG_DECODER}\">
+  <program_name>^falco$</program_name>
+  <plugin_decoder>JSON_Decoder</plugin_decoder>
+</decoder>
+"
+        )),
+    }
+}
+
+/// The agent's `<localfile>` block.
+pub fn agent_xml(m: &Mapping) -> String {
+    let (format, what) = match m.transport {
+        Transport::Json => ("json", "the JSON lines Falco's file_output writes"),
+        Transport::Syslog => ("syslog", "the syslog file Falco's syslog_output reaches"),
+    };
+    format!(
+        "<!--
+  Add to the agent's /var/ossec/etc/ossec.conf (or its group's agent.conf),
+  generated by `rulelab falco init`: {what}.
+-->
+<localfile>
+  <log_format>{format}</log_format>
+  <location>{}</location>
+</localfile>
+",
+        m.path
+    )
+}
+
+/// The Falco configuration fragment.
+pub fn falco_yaml(m: &Mapping) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "# Falco configuration for the Wazuh integration, generated by `rulelab falco init`.\n",
+    );
+    s.push_str(
+        "# Put this file in /etc/falco/config.d/: lists there are appended to falco.yaml's,\n",
+    );
+    s.push_str("# so the default `suggested_output: true` entry of append_output is kept.\n");
+    s.push_str("json_output: true\n");
+    s.push_str("json_include_output_property: true\n");
+    s.push_str("json_include_tags_property: true\n");
+    s.push_str(
+        "# Falco 0.41 drops output_fields, and the marker with it, when this is false
+# (0.39 and 0.40 always write output_fields).\n",
+    );
+    s.push_str("json_include_output_fields_property: true\n");
+    s.push_str("append_output:\n");
+    s.push_str("  - extra_fields:\n");
+    let _ = writeln!(
+        s,
+        "      - {}: {}",
+        yaml_string(&m.field),
+        yaml_string(&m.value)
+    );
+    match m.transport {
+        Transport::Json => {
+            s.push_str("file_output:\n");
+            s.push_str("  enabled: true\n");
+            s.push_str("  keep_alive: false\n");
+            let _ = writeln!(s, "  filename: {}", yaml_string(&m.path));
+        }
+        Transport::Syslog => {
+            s.push_str("# Falco logs to the local syslog with program name `falco`.\n");
+            s.push_str("syslog_output:\n");
+            s.push_str("  enabled: true\n");
+        }
+    }
+    s
+}
+
+/// Every file of the integration, in the order `falco init` writes them.
+pub fn compile(m: &Mapping) -> Vec<GeneratedFile> {
+    let mut files = vec![GeneratedFile {
+        name: RULES_FILE.to_string(),
+        kind: FileKind::Rules,
+        text: rules_xml(m),
+    }];
+    if let Some(text) = decoders_xml(m) {
+        files.push(GeneratedFile {
+            name: DECODERS_FILE.to_string(),
+            kind: FileKind::Decoders,
+            text,
+        });
+    }
+    files.push(GeneratedFile {
+        name: AGENT_FILE.to_string(),
+        kind: FileKind::Agent,
+        text: agent_xml(m),
+    });
+    files.push(GeneratedFile {
+        name: FALCO_FILE.to_string(),
+        kind: FileKind::Falco,
+        text: falco_yaml(m),
+    });
+    files
+}
