@@ -5,9 +5,12 @@
 //! reused), and every log line of Wazuh's own test suite against the full
 //! stock 4.11.1 ruleset (read from `../shared`; skipped when absent).
 //!
-//! `cargo bench -p rulelab-core --bench explain`. To compare with an older
-//! commit, run the same file there with `-- --save-baseline before`, then
-//! here with `-- --baseline before` (see docs/performance-explain.md).
+//! `cargo bench -p rulelab-core --bench explain`. To compare `evaluate`
+//! with a commit from before the trace existed (9b5fafe), copy this file
+//! there without the `explain` functions, run it with
+//! `-- --save-baseline before`, copy its `target/criterion` here and run
+//! `-- --baseline-lenient before`. Interleave several runs: on the 2-core
+//! CI machine kind, the same binary varies by up to 9 % between runs.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rulelab_core::classify::DEFAULT_RULE_EXCLUDES;
