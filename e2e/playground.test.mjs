@@ -8,7 +8,9 @@
 // a typed rule and event give their verdict; a share link
 // opened in a fresh browser context reproduces the state; no network
 // request after load; with ../shared present, the whole stock ruleset is
-// uploaded as a folder and 100 mixed upstream log lines are evaluated.
+// uploaded as a folder and 100 mixed upstream log lines are evaluated; the
+// Falco mapping panel shows the syslog transport's files and verdicts, and
+// "Use these rules" puts them into the panes.
 // Prints timings and saves screenshots to e2e/artifacts/.
 
 import { chromium } from "playwright-core";
@@ -257,6 +259,56 @@ async function main() {
     }
     check(errors.length === 0, `no page errors ${errors.join("; ")}`);
     await context.close();
+
+    // 9. The Falco mapping panel, in a fresh context (the default example):
+    // the syslog transport's files and verdicts, then "Use these rules".
+    const falcoContext = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const fp = await falcoContext.newPage();
+    const falcoErrors = [];
+    fp.on("pageerror", (e) => falcoErrors.push(String(e)));
+    await fp.goto(base);
+    await fp.waitForSelector("article.event");
+    const falcoRequests = [];
+    fp.on("request", (r) => falcoRequests.push(r.url()));
+    await fp.click("#falco-open");
+    const panel = fp.locator("#falco");
+    await panel.waitFor();
+    const rulesPre = panel.locator('section[data-file="falco_rules.xml"] pre');
+    check((await rulesPre.innerText()).includes('<rule id="100607" level="16">'),
+      "the Falco panel shows the generated falco_rules.xml with rule 100607 at level 16");
+    check((await panel.locator('section[data-file="falco_decoders.xml"]').count()) === 0, "the json transport needs no decoder file");
+    await fp.selectOption("#falco-transport", "syslog");
+    await panel.locator('section[data-file="falco_decoders.xml"]').waitFor();
+    const decodersText = await panel.locator('section[data-file="falco_decoders.xml"] pre').innerText();
+    check(/<decoder name="falco-syslog">/.test(decodersText), "the syslog transport adds falco_decoders.xml");
+    check((await fp.inputValue("#falco-path")) === "/var/log/syslog", "the agent path follows the transport");
+    check(/<decoded_as>falco-syslog<\/decoded_as>/.test(await rulesPre.innerText()), "the base rule decodes as falco-syslog");
+    const falcoWarning = await panel.locator('#falco-events tr[data-priority="Warning"]').first().innerText();
+    check(/100603/.test(falcoWarning) && /\b8\b/.test(falcoWarning) && /yes/.test(falcoWarning),
+      `the panel's verdict for the Warning event over syslog is rule 100603 level 8 (${falcoWarning.replace(/\s+/g, " ")})`);
+    const checkRows = await panel.locator("#falco-check tbody tr").allInnerTexts();
+    check(checkRows.length === 8 && checkRows.every((r) => r.includes("✓")), "every priority reaches the rule the mapping gives it");
+    await fp.screenshot({ path: path.join(artifacts, "falco-panel.png") });
+    await fp.click("#falco-use");
+    await panel.waitFor({ state: "detached" });
+    await fp.waitForFunction(() => document.querySelectorAll("article.event").length === 12
+      && /^Mar {2}1 09:00:00 node1 falco: /.test(document.querySelector("#events").value));
+    const usedWarning = await cardHead(fp, 2);
+    check(/rule 100603/.test(usedWarning) && /\b8\b/.test(usedWarning),
+      `after "Use these rules", the main results show rule 100603 level 8 for the Warning event (${usedWarning.replace(/\s+/g, " ")})`);
+    check(/<decoded_as>falco-syslog<\/decoded_as>/.test(await fp.inputValue("#rules")), "the rules pane has the generated rules");
+    await fp.click('.tabs button[role=tab]:has-text("Decoders")');
+    check(/<decoder name="falco-syslog">/.test(await fp.inputValue("#decoders")), "the decoders pane has the generated decoder");
+    check((await fp.inputValue("#location")) === "/var/log/syslog", "the location is the syslog file");
+    await fp.click("#falco-open");
+    await panel.waitFor();
+    check((await fp.inputValue("#falco-transport")) === "syslog", "the panel keeps its form when opened again");
+    await fp.keyboard.press("Escape");
+    await panel.waitFor({ state: "detached" });
+    check(true, "Escape closes the panel");
+    check(falcoRequests.length === 0, `no network request from the Falco panel (${falcoRequests.length})`);
+    check(falcoErrors.length === 0, `no page errors in the Falco panel ${falcoErrors.join("; ")}`);
+    await falcoContext.close();
   } finally {
     await browser.close();
     server.close();

@@ -6,6 +6,7 @@
 use crate::browser;
 use crate::editor::{self, Editor, Jump};
 use crate::engine::{self, DECODERS_FILE, RULES_FILE};
+use crate::falco_panel::{self, FalcoPanel};
 use crate::results::Results;
 use crate::state::{self, FileKind, UserFile, Workspace};
 use gloo_timers::callback::Timeout;
@@ -75,6 +76,9 @@ pub fn app() -> Html {
     let selected = use_state(|| 0usize);
     let why_not = use_state(|| None::<u32>);
     let readers = use_mut_ref(Vec::<gloo_file::callbacks::FileReader>::new);
+    // The Falco panel: whether it is open, and its form (kept while closed).
+    let falco_open = use_state(|| false);
+    let falco_form = use_mut_ref(falco_panel::Form::default);
     let dark = use_state(|| match browser::storage_get(THEME_KEY).as_deref() {
         Some("dark") => true,
         Some("light") => false,
@@ -355,6 +359,52 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| browser::download(name, &pick(&current.borrow())))
     };
 
+    let on_falco_open = {
+        let falco_open = falco_open.clone();
+        Callback::from(move |_: MouseEvent| falco_open.set(true))
+    };
+    let falco = if *falco_open {
+        let on_change = {
+            let falco_form = falco_form.clone();
+            Callback::from(move |f: falco_panel::Form| *falco_form.borrow_mut() = f)
+        };
+        let on_close = {
+            let falco_open = falco_open.clone();
+            Callback::from(move |()| falco_open.set(false))
+        };
+        let on_use = {
+            let (current, replace_all, notice, tab, falco_open, why_not) = (
+                current.clone(),
+                replace_all.clone(),
+                notice.clone(),
+                tab.clone(),
+                falco_open.clone(),
+                why_not.clone(),
+            );
+            Callback::from(move |out: Rc<falco_panel::Output>| {
+                let mut next = current.borrow().clone();
+                if !falco_panel::apply_to_workspace(&mut next, &out) {
+                    return;
+                }
+                let transport = out
+                    .mapping
+                    .as_ref()
+                    .map_or("json", |m| m.transport.as_str());
+                notice.set(Some(format!(
+                    "The generated Falco rules{} and the example events ({transport} transport) are in the panes.",
+                    if next.decoders.is_empty() { "" } else { " and decoders" }
+                )));
+                why_not.set(None);
+                tab.set(Tab::Rules);
+                falco_open.set(false);
+                replace_all.emit(next);
+            })
+        };
+        html! { <FalcoPanel initial={falco_form.borrow().clone()} {on_change} {on_use} {on_close} /> }
+    } else {
+        html! {}
+    };
+
     let tab_button = |t: Tab, label: String| {
         let tab_state = tab.clone();
         let selected = *tab == t;
@@ -459,6 +509,7 @@ pub fn app() -> Html {
                 <label class="button" title="Upload a whole folder (e.g. a Wazuh ruleset)">{ "Upload folder" }
                     <input id="upload-folder" type="file" webkitdirectory=true class="visually-hidden" onchange={on_upload} />
                 </label>
+                <button id="falco-open" onclick={on_falco_open} title="Edit the Falco mapping and see the files it generates">{ "Falco mapping" }</button>
                 <button id="share" onclick={on_share}>{ "Share" }</button>
                 <button id="theme" onclick={on_theme} aria-label="toggle dark mode">{ if *dark { "☀ light" } else { "☾ dark" } }</button>
             </header>
@@ -503,6 +554,7 @@ pub fn app() -> Html {
                 <Results output={output.0.clone()} replay={output.3.clone()} load_ms={output.1} run_ms={output.2}
                     selected={*selected} {on_select} why_not={*why_not} {on_why_not} />
             </main>
+            { falco }
         </div>
     }
 }

@@ -199,3 +199,99 @@ async fn explain_tree_and_why_not_a_clicked_rule() {
     TimeoutFuture::new(50).await;
     assert!(root.query_selector("#why-not").unwrap().is_none());
 }
+
+fn set_input(root: &web_sys::Element, selector: &str, text: &str) {
+    let input: web_sys::HtmlInputElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into()
+        .unwrap();
+    input.set_value(text);
+    let ev = web_sys::InputEvent::new("input").unwrap();
+    input.dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn falco_panel_edits_the_mapping_and_uses_the_rules() {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let root = render_app().await;
+    assert!(root.query_selector("#falco").unwrap().is_none());
+    click(&root, "#falco-open");
+    TimeoutFuture::new(50).await;
+    let rules_file = r#"#falco section[data-file="falco_rules.xml"] pre"#;
+    let rules = text_of(&root, rules_file).expect("the generated rules");
+    assert!(
+        rules.contains(r#"<rule id="100607" level="16">"#),
+        "{rules}"
+    );
+    assert!(!rules.contains(r#"<rule id="100608""#), "{rules}");
+    let debug_row = r#"#falco-events tr[data-priority="Debug"]"#;
+    let debug = text_of(&root, debug_row).unwrap();
+    assert!(debug.contains("100600") && debug.ends_with("no"), "{debug}");
+    let warning = text_of(&root, r#"#falco-events tr[data-priority="Warning"]"#).unwrap();
+    assert!(
+        warning.contains("100603") && warning.contains('8'),
+        "{warning}"
+    );
+
+    // Debug gets a rule at level 3: the files and verdicts follow.
+    set_input(&root, "#falco-level-Debug", "3");
+    TimeoutFuture::new(50).await;
+    let rules = text_of(&root, rules_file).unwrap();
+    assert!(rules.contains(r#"<rule id="100608" level="3">"#), "{rules}");
+    let debug = text_of(&root, debug_row).unwrap();
+    assert!(
+        debug.contains("100608") && debug.ends_with("yes"),
+        "{debug}"
+    );
+    let check = text_of(&root, r#"#falco-check tr[data-priority="Debug"]"#).unwrap();
+    assert!(check.contains("100608") && check.contains('✓'), "{check}");
+
+    // Not a number: a problem with its code; the panel keeps working.
+    set_input(&root, "#falco-level-Debug", "three");
+    TimeoutFuture::new(50).await;
+    let problems = text_of(&root, "#falco-problems").expect("problems");
+    assert!(
+        problems.contains("error[F001]") && problems.contains("Debug"),
+        "{problems}"
+    );
+    assert!(text_of(&root, rules_file).is_none());
+    let use_button = root.query_selector("#falco-use").unwrap().unwrap();
+    assert!(use_button.has_attribute("disabled"));
+    set_input(&root, "#falco-level-Debug", "3");
+    TimeoutFuture::new(50).await;
+    assert!(root.query_selector("#falco-problems").unwrap().is_none());
+
+    // Closed and opened again: the form is kept.
+    click(&root, "#falco-close");
+    TimeoutFuture::new(50).await;
+    assert!(root.query_selector("#falco").unwrap().is_none());
+    click(&root, "#falco-open");
+    TimeoutFuture::new(50).await;
+    assert!(text_of(&root, rules_file)
+        .unwrap()
+        .contains(r#"<rule id="100608" level="3">"#));
+
+    // Use these rules: the panes and the main results.
+    click(&root, "#falco-use");
+    TimeoutFuture::new(50).await;
+    assert!(root.query_selector("#falco").unwrap().is_none());
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("#rules")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(area.value().contains(r#"<rule id="100608" level="3">"#));
+    let debug_card = text_of(&root, "article.event:nth-of-type(8) header").unwrap();
+    assert!(debug_card.contains("rule 100608"), "{debug_card}");
+    let warning_card = text_of(&root, "article.event:nth-of-type(2) header").unwrap();
+    assert!(warning_card.contains("rule 100603"), "{warning_card}");
+}

@@ -5,12 +5,14 @@
 //! * [`state`]: the whole page as one value; share links and localStorage.
 //! * [`engine`]: the single call into the core (load, then one session).
 //! * [`app`], [`editor`], [`results`]: Yew function components.
+//! * [`falco_panel`]: the Falco mapping panel (form, generated files, verdicts).
 //! * [`browser`]: the few DOM APIs used, each failing softly.
 
 mod app;
 mod browser;
 mod editor;
 mod engine;
+mod falco_panel;
 mod results;
 mod state;
 
