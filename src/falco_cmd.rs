@@ -3,10 +3,10 @@
 use crate::load;
 use crate::{FalcoCheckArgs, FalcoInitArgs, FalcoTransportArg};
 use rulelab_core::falco::check::{check, check_overrides, expected, CheckRow, OverrideRow};
-use rulelab_core::falco::compile::{compile, FileKind, GeneratedFile};
+use rulelab_core::falco::compile::{compile, sources, FileKind};
 use rulelab_core::falco::mapping::{LevelSpec, Mapping, MappingFile, Override};
 use rulelab_core::falco::{Priority, Transport};
-use rulelab_core::{defaults, lint, Ruleset, Source, Sources};
+use rulelab_core::{lint, Ruleset};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
@@ -79,30 +79,13 @@ pub fn mapping(args: &FalcoInitArgs) -> Result<Mapping, String> {
     Ok(m)
 }
 
-/// The generated files as a ruleset, with the json decoder they rely on.
-pub fn generated_sources(files: &[GeneratedFile]) -> Sources {
-    let mut s = Sources {
-        decoders: defaults::decoder_sources(),
-        rules: defaults::rule_sources(),
-        lists: Vec::new(),
-    };
-    for f in files {
-        match f.kind {
-            FileKind::Rules => s.rules.push(Source::new(f.name.clone(), f.text.clone())),
-            FileKind::Decoders => s.decoders.push(Source::new(f.name.clone(), f.text.clone())),
-            FileKind::Agent | FileKind::Falco => {}
-        }
-    }
-    s
-}
-
 pub fn init(args: &FalcoInitArgs) -> Result<ExitCode, String> {
     let m = mapping(args)?;
     let files = compile(&m);
 
     // Prove it: the files load, lint clean, and every priority reaches
     // the rule and level the mapping says.
-    let sources = generated_sources(&files);
+    let sources = sources(&files);
     let generated = |name: &str| files.iter().any(|f| f.name == name);
     let findings = lint::lint(&sources, &generated, &lint::LintOptions::default());
     let loaded = Ruleset::load(&sources);

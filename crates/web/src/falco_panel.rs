@@ -15,7 +15,7 @@ use rulelab_core::falco::check::{check, check_overrides, expected, CheckRow, Ove
 use rulelab_core::falco::compile::{compile, FileKind, GeneratedFile};
 use rulelab_core::falco::mapping::{default_path, Mapping, Override, Transport};
 use rulelab_core::falco::Priority;
-use rulelab_core::{lint, Diagnostic, Ruleset, Session, SessionOptions, Source, Sources};
+use rulelab_core::{lint, Diagnostic, Ruleset, Session, SessionOptions, Sources};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -213,23 +213,9 @@ pub fn example_events(t: Transport) -> Vec<String> {
         .collect()
 }
 
-/// The generated files as a ruleset: rulelab's built-in decoders and
-/// category templates, plus the generated rules and decoders (as
-/// `rulelab falco init` checks them).
+/// The generated files as a ruleset (as `rulelab falco init` checks them).
 pub fn generated_sources(files: &[GeneratedFile]) -> Sources {
-    let mut s = Sources {
-        decoders: defaults::decoder_sources(),
-        rules: defaults::rule_sources(),
-        lists: Vec::new(),
-    };
-    for f in files {
-        match f.kind {
-            FileKind::Rules => s.rules.push(Source::new(f.name.clone(), f.text.clone())),
-            FileKind::Decoders => s.decoders.push(Source::new(f.name.clone(), f.text.clone())),
-            FileKind::Agent | FileKind::Falco => {}
-        }
-    }
-    s
+    rulelab_core::falco::compile::sources(files)
 }
 
 /// The verdict of one example event.

@@ -28,6 +28,8 @@
 
 use super::mapping::{mitre_ids_from_tags, Mapping, Transport, SYSLOG_DECODER};
 use super::Priority;
+use crate::defaults;
+use crate::session::{Source, Sources};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -360,4 +362,23 @@ pub fn compile(m: &Mapping) -> Vec<GeneratedFile> {
         text: falco_yaml(m),
     });
     files
+}
+
+/// The generated files as a ruleset: rulelab's built-in decoders (`json`)
+/// and category templates, plus the generated rules and decoders. This is
+/// how `falco init` verifies them and how the playground runs them.
+pub fn sources(files: &[GeneratedFile]) -> Sources {
+    let mut s = Sources {
+        decoders: defaults::decoder_sources(),
+        rules: defaults::rule_sources(),
+        lists: Vec::new(),
+    };
+    for f in files {
+        match f.kind {
+            FileKind::Rules => s.rules.push(Source::new(f.name.clone(), f.text.clone())),
+            FileKind::Decoders => s.decoders.push(Source::new(f.name.clone(), f.text.clone())),
+            FileKind::Agent | FileKind::Falco => {}
+        }
+    }
+    s
 }
