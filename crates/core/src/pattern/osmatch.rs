@@ -104,7 +104,7 @@ impl OsMatch {
             Alt::Prefix(x) => s.len() >= x.len() && eq_fold(&s[..x.len()], x),
             Alt::Suffix(x) => s.len() >= x.len() && eq_fold(&s[s.len() - x.len()..], x),
             Alt::Substring(None) => false,
-            Alt::Substring(Some(x)) => x.is_empty() || s.windows(x.len()).any(|w| eq_fold(w, x)),
+            Alt::Substring(Some(x)) => super::fold::contains_folded(s, x),
         });
         hit != self.negate
     }

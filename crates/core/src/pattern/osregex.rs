@@ -150,9 +150,87 @@ struct Alt {
     cells: Vec<Cell>,
     begin: bool,
     end: bool,
+    /// The longest run of literal cells: a necessary condition of a match
+    /// (see [`Alt::may_match`]).
+    required: Vec<u8>,
+    /// The leading literal run of a `^` alternative: the subject must start
+    /// with it.
+    prefix: Vec<u8>,
+}
+
+/// The literal runs of an alternative, for its prefilter.
+///
+/// Why a run is necessary: a literal cell is only passed by consuming one
+/// equal byte (§2.3 C, or the look-ahead of a quantified class), and
+/// nothing else consumes input while `p` is inside a run, so the final,
+/// successful pass through a run reads it contiguously. End of input (§2.3
+/// F) only skips class tokens. The early success of §2.8 row 7 can leave
+/// one cell unread: the last one, right after an unquantified class
+/// (`\w+\d\dx` matches `a1b`), so a final literal there is not required.
+/// Literals >= 0x80 equal nothing (R2.1.9) and break runs, as do marks and
+/// classes.
+fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>) {
+    let cells = match cells {
+        [.., Cell::Code(_), Cell::Lit(_)] => &cells[..cells.len() - 1],
+        _ => cells,
+    };
+    let mut best: Vec<u8> = Vec::new();
+    let mut cur: Vec<u8> = Vec::new();
+    let mut prefix: Option<Vec<u8>> = None;
+    let mut k = 0;
+    while k <= cells.len() {
+        match cells.get(k) {
+            Some(Cell::Lit(b)) if *b < 0x80 => cur.push(*b),
+            other => {
+                if prefix.is_none() {
+                    prefix = Some(cur.clone());
+                }
+                if cur.len() > best.len() {
+                    best = std::mem::take(&mut cur);
+                }
+                cur.clear();
+                // A class token is ESC + code (+ quantifier literal).
+                if matches!(other, Some(Cell::Esc)) {
+                    k += 2;
+                    if cells.get(k).is_some_and(|c| c.is_quant()) {
+                        k += 1;
+                    }
+                    continue;
+                }
+            }
+        }
+        k += 1;
+    }
+    (best, prefix.unwrap_or_default())
 }
 
 impl Alt {
+    fn new(cells: Vec<Cell>, begin: bool, end: bool) -> Alt {
+        let (required, prefix) = literal_runs(&cells);
+        Alt {
+            cells,
+            begin,
+            end,
+            required,
+            prefix: if begin { prefix } else { Vec::new() },
+        }
+    }
+
+    /// A cheap necessary condition: false means the alternative cannot match
+    /// `s` (already cut at its NUL).
+    #[inline]
+    fn may_match(&self, s: &[u8]) -> bool {
+        if !self.prefix.is_empty() {
+            return s.len() >= self.prefix.len()
+                && s.iter()
+                    .zip(&self.prefix)
+                    .all(|(h, n)| h.to_ascii_lowercase() == *n)
+                && (self.required.len() <= self.prefix.len()
+                    || super::fold::contains_folded(s, &self.required));
+        }
+        super::fold::contains_folded(s, &self.required)
+    }
+
     #[inline]
     fn cell(&self, k: usize) -> Cell {
         self.cells.get(k).copied().unwrap_or(Cell::End)
@@ -219,11 +297,7 @@ impl OsRegex {
                 cs.pop();
                 end = true;
             }
-            alts.push(Alt {
-                cells: cs,
-                begin,
-                end,
-            });
+            alts.push(Alt::new(cs, begin, end));
         };
         while i < b.len() {
             let c = b[i];
@@ -299,7 +373,7 @@ impl OsRegex {
     pub fn exec(&self, subject: &[u8], want_captures: bool) -> Option<(isize, Vec<Range<usize>>)> {
         let s = c_str(subject);
         let capturing = want_captures && self.has_groups;
-        for alt in &self.alts {
+        for alt in self.alts.iter().filter(|a| a.may_match(s)) {
             if capturing {
                 let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
                 if let Some(last) = run(alt, s, Some(&mut pos)) {
@@ -328,7 +402,9 @@ impl OsRegex {
 
     pub fn is_match(&self, subject: &[u8]) -> bool {
         let s = c_str(subject);
-        self.alts.iter().any(|alt| run(alt, s, None).is_some())
+        self.alts
+            .iter()
+            .any(|alt| alt.may_match(s) && run(alt, s, None).is_some())
     }
 }
 
@@ -866,5 +942,68 @@ mod tests {
     #[test]
     fn nul_ends_subject() {
         assert!(!is("b", "a\0b"));
+    }
+
+    /// The prefilter only skips alternatives that cannot match: every
+    /// result equals the unfiltered scanner's.
+    mod prefilter {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn unfiltered(r: &OsRegex, s: &[u8]) -> Option<isize> {
+            let s = c_str(s);
+            r.alts.iter().find_map(|a| run(a, s, None))
+        }
+
+        fn token() -> impl Strategy<Value = &'static str> {
+            prop_oneof![
+                Just("a"),
+                Just("b"),
+                Just("A"),
+                Just(" "),
+                Just("^"),
+                Just("$"),
+                Just("|"),
+                Just("\\w+"),
+                Just("\\w*"),
+                Just("\\d+"),
+                Just("\\s"),
+                Just("\\S+"),
+                Just("\\.*"),
+                Just("\\p"),
+                Just("("),
+                Just(")"),
+                Just(":"),
+                Just("é"),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+            #[test]
+            fn same_results_with_and_without_it(
+                pattern in proptest::collection::vec(token(), 0..8),
+                subject in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'B'), Just(b'1'), Just(b' '), Just(b':'), Just(b'('), Just(0xc3u8), Just(0u8)], 0..16),
+            ) {
+                let Ok(r) = OsRegex::compile(&pattern.concat()) else { return Ok(()) };
+                prop_assert_eq!(r.is_match(&subject), unfiltered(&r, &subject).is_some());
+                prop_assert_eq!(r.exec(&subject, false).map(|m| m.0), unfiltered(&r, &subject));
+            }
+        }
+
+        #[test]
+        fn runs_and_prefixes() {
+            let r = OsRegex::compile("^Failed \\w+ for (\\S+) from|sshd\\d+x: abc").unwrap();
+            assert_eq!(
+                (r.alts[0].prefix.as_slice(), r.alts[0].required.as_slice()),
+                (&b"failed "[..], &b"failed "[..])
+            );
+            assert_eq!(
+                (r.alts[1].prefix.as_slice(), r.alts[1].required.as_slice()),
+                (&b""[..], &b"x: abc"[..])
+            );
+            assert!(r.is_match(b"FAILED password for root from"));
+            assert!(!r.is_match(b"Accepted password for root from"));
+        }
     }
 }
