@@ -3,8 +3,10 @@
 // Diagnostics are the error type, as in the core; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod bench_cmd;
 mod clock;
 mod falco_cmd;
+mod heap;
 mod lint_cmd;
 mod load;
 mod output;
@@ -12,6 +14,9 @@ mod report;
 mod suite;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+#[global_allocator]
+static ALLOC: heap::Counting = heap::Counting;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,6 +50,33 @@ enum Command {
     /// which rule and level each Falco priority reaches in a ruleset.
     #[command(subcommand)]
     Falco(FalcoCommand),
+    /// Measure the performance workloads (single-threaded events/s,
+    /// ruleset compile time and heap) on inputs generated from the
+    /// reference data; see docs/performance.md.
+    Bench(BenchArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// The reference data folder (wazuh-4.11.1/, corpus/falco/); default
+    /// $RULELAB_SHARED or ../shared.
+    #[arg(long, value_name = "DIR")]
+    pub shared: Option<PathBuf>,
+    /// Events per workload.
+    #[arg(long, default_value_t = 200_000)]
+    pub events: usize,
+    /// Compile runs of W3 (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub compile_runs: usize,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: BenchFormat,
 }
 
 #[derive(Subcommand)]
@@ -334,6 +366,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Falco(FalcoCommand::Check(args)) => match falco_cmd::check_cmd(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Bench(args) => match bench_cmd::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {e}");

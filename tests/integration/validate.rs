@@ -170,3 +170,46 @@ fn stock_ruleset_sshd() {
         .stdout(predicate::str::contains("decoder: 'sshd'"))
         .stdout(predicate::str::contains("Rule id: '5760'"));
 }
+
+/// `rulelab bench` runs every workload on a small input and reports them.
+#[test]
+fn bench_reports_every_workload() {
+    let Some(shared) = shared_dir() else { return };
+    let out = rulelab()
+        .args([
+            "bench",
+            "--events",
+            "500",
+            "--compile-runs",
+            "1",
+            "--format",
+            "json",
+            "--shared",
+        ])
+        .arg(&shared)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    let names: Vec<&str> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names[0].starts_with("W1 serde_json") && names[3].starts_with("W3"));
+    for r in doc["rows"].as_array().unwrap().iter().take(3) {
+        assert_eq!(r["events"], 500);
+        assert!(r["events_per_sec"].as_f64().unwrap() > 0.0);
+    }
+    assert!(doc["ruleset_heap_bytes"].as_u64().unwrap() > 1_000_000);
+    // A missing reference folder is a clear error.
+    rulelab()
+        .args(["bench", "--shared", "/nonexistent"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the reference data"));
+}

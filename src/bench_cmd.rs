@@ -1,0 +1,297 @@
+//! `rulelab bench`: the performance workloads of issue 8, single-threaded,
+//! with inputs generated from the reference data.
+//!
+//! - W1: the Falco corpus repeated to N lines through the Falco integration
+//!   rules, next to a bare `serde_json::Value` parse of the same lines.
+//! - W2: every log line of Wazuh's test suite repeated to N lines through
+//!   the full stock ruleset.
+//! - W3: compiling the stock ruleset (rules, decoders, lists): time and the
+//!   heap the compiled ruleset keeps.
+//!
+//! Heap figures come from the counting allocator of [`crate::heap`]; the
+//! "stream" column is the peak heap while evaluating, above what was live
+//! before (it stays flat as N grows: events are not kept).
+
+use crate::heap;
+use crate::{BenchArgs, RulesetArgs};
+use rulelab_core::suite::TestFile;
+use rulelab_core::{defaults, Ruleset, Session, SessionOptions, Sources};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// One measured workload.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    pub workload: String,
+    pub events: usize,
+    pub seconds: f64,
+    pub events_per_sec: f64,
+    /// Peak heap while running, above the heap live before, in bytes.
+    pub stream_heap: usize,
+    pub note: String,
+}
+
+fn shared_dir(args: &BenchArgs) -> Result<PathBuf, String> {
+    let dir = args
+        .shared
+        .clone()
+        .or_else(|| std::env::var_os("RULELAB_SHARED").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../shared"));
+    if dir.join("wazuh-4.11.1").is_dir() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "{}: the reference data (wazuh-4.11.1, corpus/falco) is absent; pass --shared DIR",
+            dir.display()
+        ))
+    }
+}
+
+/// `lines` repeated (in order) to `n` lines.
+fn repeat(lines: &[String], n: usize) -> Vec<&str> {
+    lines.iter().map(String::as_str).cycle().take(n).collect()
+}
+
+/// Every log line of the upstream test suite, in file order.
+pub fn upstream_lines(tests: &Path) -> Result<Vec<String>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(tests)
+        .map_err(|e| format!("{}: {e}", tests.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ini"))
+        .collect();
+    files.sort();
+    let mut lines = Vec::new();
+    for p in files {
+        let text = crate::load::read_text(&p)?;
+        let t = TestFile::parse(&p.display().to_string(), &text).map_err(|d| d.to_string())?;
+        for s in t.sections {
+            for c in s.cases {
+                lines.extend(c.logs);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn stock_sources(shared: &Path) -> Result<Sources, String> {
+    crate::load::sources(&RulesetArgs {
+        ruleset: Some(shared.join("wazuh-4.11.1")),
+        rules: vec![],
+        decoders: vec![],
+        lists: vec![],
+        no_builtin: false,
+    })
+}
+
+/// Evaluates `lines` in one session; returns the elapsed time, the stream
+/// heap and how many events alerted (so the work cannot be optimised out).
+fn evaluate(ruleset: &Ruleset, lines: &[&str], location: &str) -> (Duration, usize, usize) {
+    let mut session = Session::new(ruleset, SessionOptions::default());
+    let before = heap::live();
+    heap::reset_peak();
+    let start = Instant::now();
+    let mut alerts = 0;
+    for l in lines {
+        if session.evaluate(l, location).alert {
+            alerts += 1;
+        }
+    }
+    let t = start.elapsed();
+    (t, heap::peak().saturating_sub(before), alerts)
+}
+
+fn row(workload: &str, n: usize, t: Duration, stream_heap: usize, note: String) -> Row {
+    let s = t.as_secs_f64();
+    Row {
+        workload: workload.to_string(),
+        events: n,
+        seconds: s,
+        events_per_sec: if s > 0.0 { n as f64 / s } else { 0.0 },
+        stream_heap,
+        note,
+    }
+}
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
+    let shared = shared_dir(args)?;
+    let n = args.events;
+    let mut rows = Vec::new();
+
+    // W1.
+    let corpus = crate::load::read_text(&shared.join("corpus/falco/events.jsonl"))?;
+    let corpus: Vec<String> = corpus.lines().map(String::from).collect();
+    let w1 = repeat(&corpus, n);
+    let falco = Ruleset::load(&defaults::falco_example())
+        .ruleset
+        .ok_or("the embedded Falco rules do not load")?;
+    let start = Instant::now();
+    let mut parsed = 0usize;
+    for l in &w1 {
+        if serde_json::from_str::<serde_json::Value>(l).is_ok() {
+            parsed += 1;
+        }
+    }
+    let base = start.elapsed();
+    let (t1, h1, a1) = evaluate(&falco, &w1, "/var/log/falco_events.json");
+    rows.push(row(
+        "W1 serde_json::Value parse (baseline)",
+        n,
+        base,
+        0,
+        format!("{parsed} parsed"),
+    ));
+    rows.push(row(
+        "W1 Falco JSON, integration rules",
+        n,
+        t1,
+        h1,
+        format!(
+            "{:.2}x the baseline; {a1} alerts",
+            t1.as_secs_f64() / base.as_secs_f64().max(1e-9)
+        ),
+    ));
+
+    // W3 (compiled before W2 uses it).
+    let sources = stock_sources(&shared)?;
+    let mut compile_times = Vec::new();
+    let mut ruleset_heap = 0;
+    let mut stock = None;
+    for _ in 0..args.compile_runs.max(1) {
+        drop(stock.take());
+        let before = heap::live();
+        let start = Instant::now();
+        let loaded = Ruleset::load(&sources);
+        compile_times.push(start.elapsed());
+        let r = loaded.ruleset.ok_or("the stock ruleset does not load")?;
+        drop(loaded.diagnostics);
+        ruleset_heap = heap::live().saturating_sub(before);
+        stock = Some(r);
+    }
+    let stock = stock.ok_or("no compile run")?;
+    compile_times.sort();
+    let median = compile_times[compile_times.len() / 2];
+
+    // W2.
+    let upstream = upstream_lines(&shared.join("wazuh-4.11.1/testing/tests"))?;
+    let w2 = repeat(&upstream, n);
+    let (t2, h2, a2) = evaluate(&stock, &w2, "stdin");
+    rows.push(row(
+        "W2 upstream suite mix, stock ruleset",
+        n,
+        t2,
+        h2,
+        format!("{} distinct lines; {a2} alerts", upstream.len()),
+    ));
+    rows.push(Row {
+        workload: "W3 compile the stock ruleset".into(),
+        events: 0,
+        seconds: median.as_secs_f64(),
+        events_per_sec: 0.0,
+        stream_heap: 0,
+        note: format!(
+            "median of {}; {} rules, {} decoders; ruleset heap {}",
+            compile_times.len(),
+            stock.tree().rules.len(),
+            stock.decoders().len(),
+            mb(ruleset_heap)
+        ),
+    });
+
+    let out = match args.format {
+        crate::BenchFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
+            "events": n,
+            "rows": rows,
+            "ruleset_heap_bytes": ruleset_heap,
+            "peak_heap_bytes": heap::peak(),
+        }))
+        .unwrap_or_default(),
+        crate::BenchFormat::Markdown => {
+            let mut s = String::from(
+                "| workload | events | time | events/s | stream heap | notes |\n|---|---:|---:|---:|---:|---|\n",
+            );
+            for r in &rows {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.workload,
+                    if r.events > 0 {
+                        r.events.to_string()
+                    } else {
+                        "-".into()
+                    },
+                    secs(r.seconds),
+                    if r.events_per_sec > 0.0 {
+                        thousands(r.events_per_sec)
+                    } else {
+                        "-".into()
+                    },
+                    if r.stream_heap > 0 {
+                        mb(r.stream_heap)
+                    } else {
+                        "-".into()
+                    },
+                    r.note
+                );
+            }
+            s
+        }
+        crate::BenchFormat::Text => {
+            let mut s = String::new();
+            for r in &rows {
+                let _ = writeln!(
+                    s,
+                    "{:<40} {:>8} {:>10} {:>12}  {}{}",
+                    r.workload,
+                    if r.events > 0 {
+                        r.events.to_string()
+                    } else {
+                        "-".into()
+                    },
+                    secs(r.seconds),
+                    if r.events_per_sec > 0.0 {
+                        format!("{}/s", thousands(r.events_per_sec))
+                    } else {
+                        "-".into()
+                    },
+                    r.note,
+                    if r.stream_heap > 0 {
+                        format!("; stream heap {}", mb(r.stream_heap))
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            s
+        }
+    };
+    println!("{}", out.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn secs(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let n = x.round() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
