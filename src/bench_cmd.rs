@@ -121,10 +121,24 @@ fn mb(bytes: usize) -> String {
 
 pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let shared = shared_dir(args)?;
+    heap::enable();
     let n = args.events;
     let mut rows = Vec::new();
+    let wanted =
+        |w: &str| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(w));
+    if wanted("w1") {
+        w1(&shared, n, &mut rows)?;
+    }
+    let mut ruleset_heap = 0;
+    if wanted("w2") || wanted("w3") {
+        ruleset_heap = w2_w3(&shared, n, args.compile_runs, wanted("w2"), &mut rows)?;
+    }
+    let out = render(args.format, n, &rows, ruleset_heap);
+    println!("{}", out.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
 
-    // W1.
+fn w1(shared: &Path, n: usize, rows: &mut Vec<Row>) -> Result<(), String> {
     let corpus = crate::load::read_text(&shared.join("corpus/falco/events.jsonl"))?;
     let corpus: Vec<String> = corpus.lines().map(String::from).collect();
     let w1 = repeat(&corpus, n);
@@ -157,13 +171,22 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             t1.as_secs_f64() / base.as_secs_f64().max(1e-9)
         ),
     ));
+    Ok(())
+}
 
-    // W3 (compiled before W2 uses it).
-    let sources = stock_sources(&shared)?;
+/// W3, then W2 on the compiled ruleset; returns the ruleset's heap.
+fn w2_w3(
+    shared: &Path,
+    n: usize,
+    compile_runs: usize,
+    run_w2: bool,
+    rows: &mut Vec<Row>,
+) -> Result<usize, String> {
+    let sources = stock_sources(shared)?;
     let mut compile_times = Vec::new();
     let mut ruleset_heap = 0;
     let mut stock = None;
-    for _ in 0..args.compile_runs.max(1) {
+    for _ in 0..compile_runs.max(1) {
         drop(stock.take());
         let before = heap::live();
         let start = Instant::now();
@@ -177,18 +200,18 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let stock = stock.ok_or("no compile run")?;
     compile_times.sort();
     let median = compile_times[compile_times.len() / 2];
-
-    // W2.
-    let upstream = upstream_lines(&shared.join("wazuh-4.11.1/testing/tests"))?;
-    let w2 = repeat(&upstream, n);
-    let (t2, h2, a2) = evaluate(&stock, &w2, "stdin");
-    rows.push(row(
-        "W2 upstream suite mix, stock ruleset",
-        n,
-        t2,
-        h2,
-        format!("{} distinct lines; {a2} alerts", upstream.len()),
-    ));
+    if run_w2 {
+        let upstream = upstream_lines(&shared.join("wazuh-4.11.1/testing/tests"))?;
+        let w2 = repeat(&upstream, n);
+        let (t2, h2, a2) = evaluate(&stock, &w2, "stdin");
+        rows.push(row(
+            "W2 upstream suite mix, stock ruleset",
+            n,
+            t2,
+            h2,
+            format!("{} distinct lines; {a2} alerts", upstream.len()),
+        ));
+    }
     rows.push(Row {
         workload: "W3 compile the stock ruleset".into(),
         events: 0,
@@ -203,8 +226,11 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             mb(ruleset_heap)
         ),
     });
+    Ok(ruleset_heap)
+}
 
-    let out = match args.format {
+fn render(format: crate::BenchFormat, n: usize, rows: &[Row], ruleset_heap: usize) -> String {
+    match format {
         crate::BenchFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
             "events": n,
             "rows": rows,
@@ -216,7 +242,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             let mut s = String::from(
                 "| workload | events | time | events/s | stream heap | notes |\n|---|---:|---:|---:|---:|---|\n",
             );
-            for r in &rows {
+            for r in rows {
                 let _ = writeln!(
                     s,
                     "| {} | {} | {} | {} | {} | {} |",
@@ -244,7 +270,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         }
         crate::BenchFormat::Text => {
             let mut s = String::new();
-            for r in &rows {
+            for r in rows {
                 let _ = writeln!(
                     s,
                     "{:<40} {:>8} {:>10} {:>12}  {}{}",
@@ -270,9 +296,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             }
             s
         }
-    };
-    println!("{}", out.trim_end());
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn secs(s: f64) -> String {

@@ -1,38 +1,57 @@
 //! A counting global allocator: live and peak heap bytes, for `rulelab
-//! bench` (ruleset memory, flat memory while streaming). The cost is one
-//! relaxed atomic add per allocation.
+//! bench` (ruleset memory, flat memory while streaming). Counting is off
+//! until [`enable`]: other commands pay one relaxed load per allocation;
+//! the bench pays an uncontended add and compare (it is single-threaded, so
+//! the peak needs no compare-and-swap).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Counters start high so that freeing memory allocated before [`enable`]
+/// cannot take them below zero; only differences are meaningful.
+const ORIGIN: usize = 1 << 40;
+static LIVE: AtomicUsize = AtomicUsize::new(ORIGIN);
+static PEAK: AtomicUsize = AtomicUsize::new(ORIGIN);
+static ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Starts counting (allocations made before are not tracked; measure
+/// differences only).
+pub fn enable() {
+    ON.store(true, Ordering::Relaxed);
+}
+
+#[inline]
+fn grow(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    if now > PEAK.load(Ordering::Relaxed) {
+        PEAK.store(now, Ordering::Relaxed);
+    }
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwards the caller's layout to the system allocator.
         let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+        if !p.is_null() && ON.load(Ordering::Relaxed) {
+            grow(layout.size());
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: `ptr` was allocated by `alloc` above with this layout.
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        if ON.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: same contract as GlobalAlloc::realloc, forwarded.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
+        if !p.is_null() && ON.load(Ordering::Relaxed) {
             if new_size >= layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
+                grow(new_size - layout.size());
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
             }

@@ -77,6 +77,9 @@ pub struct BenchArgs {
     pub compile_runs: usize,
     #[arg(long, value_enum, default_value = "text")]
     pub format: BenchFormat,
+    /// Run only these workloads (repeatable: w1, w2, w3), e.g. to profile one.
+    #[arg(long, value_name = "W")]
+    pub only: Vec<String>,
 }
 
 #[derive(Subcommand)]

@@ -296,7 +296,15 @@ impl Matcher<'_> {
                 Some(_) => state.ignore_since[rule_idx] = None,
             }
         }
-        // Step 5: store.
+        // Step 5: store. Only lists some stateful rule reads are kept: with
+        // no reader, storing changes nothing any later event can observe.
+        let feeds_lists =
+            self.tree.prev_list[rule_idx].is_some() || !self.tree.feeds[rule_idx].is_empty();
+        if !feeds_lists && !self.tree.uses_global {
+            out.stored = true;
+            out.alert = rule.level >= 3 && !rule.options.no_log;
+            return Some(out);
+        }
         let stored = Rc::new(StoredEvent {
             time: ctx.now.epoch_secs,
             matched: Cell::new(ctx.matched),
@@ -317,9 +325,11 @@ impl Matcher<'_> {
                 push(&mut state.lists[l]);
             }
         }
-        state.global.push_back(stored.clone());
-        if state.global.len() > GLOBAL_CAPACITY {
-            state.global.pop_front();
+        if self.tree.uses_global {
+            state.global.push_back(stored.clone());
+            if state.global.len() > GLOBAL_CAPACITY {
+                state.global.pop_front();
+            }
         }
         out.stored = true;
         // Step 6 / R8.7.5.

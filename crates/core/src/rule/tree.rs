@@ -42,6 +42,9 @@ pub struct RuleTree {
     pub search: Vec<Search>,
     /// Number of event lists the session must keep.
     pub list_count: usize,
+    /// Whether some rule searches the global event list (`if_matched_regex`);
+    /// without one, the session does not keep it.
+    pub uses_global: bool,
 }
 
 impl RuleTree {
@@ -224,6 +227,7 @@ impl RuleTree {
                 self.rules[rule].context = false;
             } else {
                 self.search[rule] = Search::Global;
+                self.uses_global = true;
             }
         }
     }
