@@ -45,6 +45,10 @@ pub struct RuleTree {
     /// Whether some rule searches the global event list (`if_matched_regex`);
     /// without one, the session does not keep it.
     pub uses_global: bool,
+    /// Per node: its parent node (None at the top level).
+    parent: Vec<Option<usize>>,
+    /// The nodes of each rule id, in creation order (for `if_sid`).
+    nodes_of_id: HashMap<u32, Vec<usize>>,
 }
 
 impl RuleTree {
@@ -61,18 +65,24 @@ impl RuleTree {
         self.rules.len() - 1
     }
 
-    fn new_node(&mut self, rule: usize) -> usize {
+    fn new_node(&mut self, rule: usize, parent: Option<usize>) -> usize {
         self.nodes.push(Node {
             rule,
             children: Vec::new(),
         });
-        self.nodes.len() - 1
+        self.parent.push(parent);
+        let n = self.nodes.len() - 1;
+        self.nodes_of_id
+            .entry(self.rules[rule].id)
+            .or_default()
+            .push(n);
+        n
     }
 
     /// rules.md R4.4.1: insert before the first node whose current K is
     /// strictly smaller; else append.
     fn insert_sorted(&mut self, parent: Option<usize>, rule: usize) -> usize {
-        let node = self.new_node(rule);
+        let node = self.new_node(rule, parent);
         let k = self.rules[rule].k;
         let list = match parent {
             Some(p) => &self.nodes[p].children,
@@ -98,15 +108,68 @@ impl RuleTree {
     /// R4.3.1/R4.3.5: attaches `rule` under every occurrence of `parent_id`.
     /// Returns whether it was attached at least once.
     pub(crate) fn attach_under_id(&mut self, rule: usize, parent_id: u32) -> bool {
-        let mut targets = Vec::new();
-        let top = self.top.clone();
-        self.find_id(&top, parent_id, &mut targets);
+        #[cfg(test)]
+        let targets = if tests::SLOW_FIND.with(|s| s.get()) {
+            let mut t = Vec::new();
+            let top = self.top.clone();
+            self.find_id(&top, parent_id, &mut t);
+            t
+        } else {
+            self.nodes_found_by_id(parent_id)
+        };
+        #[cfg(not(test))]
+        let targets = self.nodes_found_by_id(parent_id);
         for &t in &targets {
             self.insert_sorted(Some(t), rule);
         }
         !targets.is_empty()
     }
 
+    /// The nodes Wazuh's search for `id` finds (R4.3.1): a depth-first walk
+    /// in which the first node with that id in a sibling list ends the walk
+    /// of that list (neither its children nor its later siblings are seen).
+    ///
+    /// Instead of walking the tree, each node of the id is checked from its
+    /// side: it is found unless an ancestor has the id, or a node with the
+    /// id comes before it (or before one of its ancestors) in the same
+    /// sibling list. Only nodes of the id can block, and there are few.
+    fn nodes_found_by_id(&self, id: u32) -> Vec<usize> {
+        let Some(candidates) = self.nodes_of_id.get(&id) else {
+            return Vec::new();
+        };
+        let list_of = |n: usize| match self.parent[n] {
+            Some(p) => &self.nodes[p].children,
+            None => &self.top,
+        };
+        let blocked = |x: usize| {
+            candidates.iter().any(|&m| {
+                m != x && self.parent[m] == self.parent[x] && {
+                    let list = list_of(x);
+                    let pos = |n: usize| list.iter().position(|&c| c == n);
+                    matches!((pos(m), pos(x)), (Some(a), Some(b)) if a < b)
+                }
+            })
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|&n| {
+                if blocked(n) {
+                    return false;
+                }
+                let mut x = n;
+                while let Some(p) = self.parent[x] {
+                    if self.rules[self.nodes[p].rule].id == id || blocked(p) {
+                        return false;
+                    }
+                    x = p;
+                }
+                true
+            })
+            .collect()
+    }
+
+    #[cfg(test)]
     fn find_id(&self, list: &[usize], id: u32, out: &mut Vec<usize>) {
         for &n in list {
             if self.rules[self.nodes[n].rule].id == id {
@@ -252,6 +315,66 @@ pub fn word_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    thread_local! {
+        /// Makes `attach_under_id` use the reference walk.
+        pub(super) static SLOW_FIND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// The tree as (depth, rule id) in walk order.
+    fn shape(t: &RuleTree) -> Vec<(usize, u32)> {
+        fn go(t: &RuleTree, list: &[usize], d: usize, out: &mut Vec<(usize, u32)>) {
+            for &n in list {
+                out.push((d, t.rules[t.nodes[n].rule].id));
+                go(t, &t.nodes[n].children, d + 1, out);
+            }
+        }
+        let mut out = Vec::new();
+        go(t, &t.top, 0, &mut out);
+        out
+    }
+
+    fn load(xml: &str, slow: bool) -> Vec<(usize, u32)> {
+        SLOW_FIND.with(|s| s.set(slow));
+        let sources = crate::session::Sources {
+            decoders: crate::defaults::decoder_sources(),
+            rules: vec![
+                crate::session::Source::new("0010-t.xml", crate::defaults::RULES_CONFIG),
+                crate::session::Source::new("r.xml", xml),
+            ],
+            lists: vec![],
+        };
+        let r = crate::session::Ruleset::load(&sources);
+        SLOW_FIND.with(|s| s.set(false));
+        shape(r.ruleset.expect("loads").tree())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The indexed search builds the same tree as Wazuh's walk, with
+        /// rules under several parents (so ids repeat) and levels that
+        /// reorder siblings.
+        #[test]
+        fn indexed_if_sid_search_builds_the_walks_tree(
+            parents in proptest::collection::vec((proptest::collection::vec(0usize..40, 0..4), 0u32..4), 1..40)
+        ) {
+            let mut xml = String::from("<group name=\"t,\">\n");
+            for (i, (ps, level)) in parents.iter().enumerate() {
+                let id = 100_000 + i;
+                let sids: Vec<String> = ps.iter().filter(|&&p| p < i).map(|p| (100_000 + p).to_string()).collect();
+                xml.push_str(&format!("<rule id=\"{id}\" level=\"{level}\">"));
+                if sids.is_empty() {
+                    xml.push_str("<match>x</match>");
+                } else {
+                    xml.push_str(&format!("<if_sid>{}</if_sid>", sids.join(", ")));
+                }
+                xml.push_str("<description>d</description></rule>\n");
+            }
+            xml.push_str("</group>\n");
+            prop_assert_eq!(load(&xml, false), load(&xml, true));
+        }
+    }
 
     #[test]
     fn word_match_is_substring() {
