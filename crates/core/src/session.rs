@@ -145,6 +145,7 @@ impl Ruleset {
                 k => k,
             };
         }
+        tree.index();
         let max_timeframe = tree
             .rules
             .iter()

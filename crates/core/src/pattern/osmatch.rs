@@ -38,8 +38,9 @@ fn eq_fold(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The subject as C sees it: up to the first NUL.
+#[inline]
 pub(crate) fn c_str(s: &[u8]) -> &[u8] {
-    match s.iter().position(|&b| b == 0) {
+    match memchr::memchr(0, s) {
         Some(k) => s.get(..k).unwrap_or(s),
         None => s,
     }

@@ -358,7 +358,18 @@ impl Matcher<'_> {
             tracer.matched(rule.id);
         }
         state.hits[ri] = state.hits[ri].saturating_add(1);
+        let decoder = ctx.decoder.map(|d| d.id);
         for &child in &self.tree.nodes[node].children {
+            // A child for another decoder fails its first condition
+            // (`decoded_as`); skip it without reading the rule, unless the
+            // trace must show it.
+            if !tracer.enabled() {
+                if let Some(Some(id)) = self.tree.decoded_as.get(self.tree.nodes[child].rule) {
+                    if decoder != Some(*id) {
+                        continue;
+                    }
+                }
+            }
             if let Some(r) = self.check_node(child, state, ctx, depth + 1, tracer) {
                 return Some(r);
             }

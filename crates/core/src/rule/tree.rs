@@ -45,6 +45,10 @@ pub struct RuleTree {
     /// Whether some rule searches the global event list (`if_matched_regex`);
     /// without one, the session does not keep it.
     pub uses_global: bool,
+    /// Per rule: the decoder id its `decoded_as` requires, kept apart from
+    /// the (large) rule records so the children walk can skip rules for
+    /// other decoders without touching them. Filled by [`RuleTree::index`].
+    pub(crate) decoded_as: Vec<Option<u32>>,
     /// Per node: its parent node (None at the top level).
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
@@ -52,6 +56,15 @@ pub struct RuleTree {
 }
 
 impl RuleTree {
+    /// Builds the matching indexes once the tree is complete.
+    pub(crate) fn index(&mut self) {
+        self.decoded_as = self
+            .rules
+            .iter()
+            .map(|r| r.decoded_as.as_ref().map(|(_, id)| *id))
+            .collect();
+    }
+
     pub fn contains(&self, id: u32) -> bool {
         self.by_id.contains_key(&id)
     }
