@@ -229,7 +229,27 @@ fn run<T: Tracer>(
         None => (&set.nopn, None),
     };
 
-    for top in list {
+    // Without a trace, only the decoders the program name (PN) or the log's
+    // first byte (NOPN) can reach are tried, in the same order with the
+    // same checks (decoder/index.rs); the trace shows every one.
+    let candidates = match pname {
+        _ if tracer.enabled() => None,
+        Some(p) => Some(set.pn_index.candidates(crate::pattern::osmatch::c_str(p))),
+        None => Some(set.nopn_index.candidates(log)),
+    };
+    let mut next = 0;
+    loop {
+        let top = match &candidates {
+            Some(c) => match c.get(next) {
+                Some(&i) => &list[i],
+                None => break,
+            },
+            None => match list.get(next) {
+                Some(t) => t,
+                None => break,
+            },
+        };
+        next += 1;
         let d = &set.decoders[top.decoder];
         // R5.6.2
         let mut a: isize = 0;

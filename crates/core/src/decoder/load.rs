@@ -80,6 +80,8 @@ pub(crate) fn load(files: &[DecoderFile]) -> (DecoderSet, Vec<Diagnostic>) {
     }
     set.store = names.into_iter().collect();
     set_ids(&mut set, &mut diags, files);
+    set.pn_index = super::index::PnIndex::build(&set.pn, &set.decoders);
+    set.nopn_index = super::index::PrematchIndex::build(&set.nopn, &set.decoders);
     (set, diags)
 }
 

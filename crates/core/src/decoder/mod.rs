@@ -40,6 +40,7 @@
 pub mod json;
 
 mod eval;
+mod index;
 mod load;
 mod plugins;
 
@@ -224,6 +225,10 @@ pub struct DecoderSet {
     pub(crate) nopn: Vec<TopNode>,
     /// The decoder name store, sorted by byte comparison, no duplicates.
     pub(crate) store: Vec<String>,
+    /// Which PN decoders a program name can reach.
+    pub(crate) pn_index: index::PnIndex,
+    /// Which NOPN decoders a log can reach.
+    pub(crate) nopn_index: index::PrematchIndex,
 }
 
 /// Per-session decoding state: the accumulator store (§5.11).

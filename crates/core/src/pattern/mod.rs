@@ -117,6 +117,24 @@ impl Pattern {
 
     /// Whether the pattern matches `subject` (for OS_Match including its
     /// leading-`!` negation).
+    /// For OS_Match patterns made only of `^x` and `^x$` alternatives:
+    /// `(exact, lower-case x)` per alternative (see the decoder index).
+    pub(crate) fn anchored_literals(&self) -> Option<Vec<(bool, &[u8])>> {
+        match &self.inner {
+            Inner::OsMatch(m) => m.anchored_literals(),
+            _ => None,
+        }
+    }
+
+    /// For OS_Regex patterns whose every alternative is `^literal...`: the
+    /// lower-case leading literals (see the decoder index).
+    pub(crate) fn anchored_prefixes(&self) -> Option<Vec<&[u8]>> {
+        match &self.inner {
+            Inner::OsRegex(r) => r.anchored_prefixes(),
+            _ => None,
+        }
+    }
+
     pub fn is_match(&self, subject: &[u8]) -> bool {
         match &self.inner {
             Inner::OsMatch(m) => m.is_match(subject),

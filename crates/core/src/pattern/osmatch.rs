@@ -97,6 +97,23 @@ impl OsMatch {
         Ok(OsMatch { negate, alts })
     }
 
+    /// The pattern as anchored literals, `(exact, lower-case text)` per
+    /// alternative (`^x$` exact, `^x` prefix), when that is all it is
+    /// (no negation, no substring or suffix): what an index can serve.
+    pub(crate) fn anchored_literals(&self) -> Option<Vec<(bool, &[u8])>> {
+        if self.negate {
+            return None;
+        }
+        self.alts
+            .iter()
+            .map(|a| match a {
+                Alt::Exact(x) => Some((true, x.as_slice())),
+                Alt::Prefix(x) => Some((false, x.as_slice())),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn is_match(&self, subject: &[u8]) -> bool {
         let s = c_str(subject);
         let hit = self.alts.iter().any(|alt| match alt {

@@ -400,6 +400,16 @@ impl OsRegex {
         None
     }
 
+    /// When every alternative is `^`-anchored and starts with literals:
+    /// those leading literals (lower-case). A match needs the subject to
+    /// start with one of them (see [`Alt::may_match`]).
+    pub(crate) fn anchored_prefixes(&self) -> Option<Vec<&[u8]>> {
+        self.alts
+            .iter()
+            .map(|a| (a.begin && !a.prefix.is_empty()).then_some(a.prefix.as_slice()))
+            .collect()
+    }
+
     pub fn is_match(&self, subject: &[u8]) -> bool {
         let s = c_str(subject);
         self.alts
