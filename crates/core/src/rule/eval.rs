@@ -311,18 +311,27 @@ impl Matcher<'_> {
             event: ctx.event.clone(),
             decoder_kind: kind,
         });
-        let cutoff = ctx.now.epoch_secs - self.max_timeframe;
-        let push = |list: &mut VecDeque<Rc<StoredEvent>>| {
-            while list.front().is_some_and(|e| e.time < cutoff) {
+        // A list keeps what its readers' longest timeframe can still count:
+        // their search stops at the first older event (rules.md §5.6), so
+        // dropping those changes no result.
+        let now = ctx.now.epoch_secs;
+        let push = |list: &mut VecDeque<Rc<StoredEvent>>, l: usize| {
+            let keep = self
+                .tree
+                .list_timeframe
+                .get(l)
+                .copied()
+                .unwrap_or(self.max_timeframe);
+            while list.front().is_some_and(|e| e.time < now - keep) {
                 list.pop_front();
             }
             list.push_back(stored.clone());
         };
         if let Some(l) = self.tree.prev_list[rule_idx] {
-            push(&mut state.lists[l]);
+            push(&mut state.lists[l], l);
         } else {
             for &l in &self.tree.feeds[rule_idx] {
-                push(&mut state.lists[l]);
+                push(&mut state.lists[l], l);
             }
         }
         if self.tree.uses_global {

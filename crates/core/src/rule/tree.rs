@@ -49,6 +49,8 @@ pub struct RuleTree {
     /// the (large) rule records so the children walk can skip rules for
     /// other decoders without touching them. Filled by [`RuleTree::index`].
     pub(crate) decoded_as: Vec<Option<u32>>,
+    /// Per event list: the longest timeframe of the rules searching it.
+    pub(crate) list_timeframe: Vec<i64>,
     /// Per node: its parent node (None at the top level).
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
@@ -63,6 +65,14 @@ impl RuleTree {
             .iter()
             .map(|r| r.decoded_as.as_ref().map(|(_, id)| *id))
             .collect();
+        self.list_timeframe = vec![0; self.list_count];
+        for (r, search) in self.rules.iter().zip(&self.search) {
+            if let Search::List(l) = *search {
+                if let Some(t) = self.list_timeframe.get_mut(l) {
+                    *t = (*t).max(i64::from(r.timeframe));
+                }
+            }
+        }
     }
 
     pub fn contains(&self, id: u32) -> bool {
