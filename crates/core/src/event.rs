@@ -110,8 +110,9 @@ pub struct Predecoded {
 pub struct Event {
     pub pre: Predecoded,
     statics: [Option<String>; 14],
-    /// Dynamic fields in the order they were set (duplicates kept).
-    pub dynamic: Vec<(String, String)>,
+    /// Dynamic fields in the order they were set (duplicates kept), as
+    /// positions in `assignments` (a field is stored once).
+    dynamic: Vec<u32>,
     /// Every assignment in order, static fields under their canonical name
     /// (printed in phase 2).
     pub assignments: Vec<(String, String)>,
@@ -162,17 +163,24 @@ impl Event {
 
     /// Appends a dynamic field.
     pub fn push_dynamic(&mut self, name: String, value: String) {
-        self.assignments.push((name.clone(), value.clone()));
-        self.dynamic.push((name, value));
+        self.dynamic.push(self.assignments.len() as u32);
+        self.assignments.push((name, value));
+    }
+
+    /// The dynamic fields in the order they were set.
+    pub fn dynamic(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.dynamic
+            .iter()
+            .filter_map(|&i| self.assignments.get(i as usize))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// First dynamic field whose name equals `name` ASCII-case-insensitively
     /// (rules.md §3.5 R3.5.3).
     pub fn get_dynamic(&self, name: &str) -> Option<&str> {
-        self.dynamic
-            .iter()
+        self.dynamic()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Number of dynamic fields (limit `decoder_order_size`, decoding.md §8).

@@ -495,7 +495,11 @@ fn c_text(b: &[u8]) -> &[u8] {
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    // The validating fast path first: most text is UTF-8.
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
 }
 
 /// cJSON's `valueint`: saturated at the `int` range (decoding.md R6.3.1).
@@ -764,18 +768,21 @@ fn flatten(tree: &Tree, options: &JsonOptions, out: &mut Vec<(String, String)>) 
     if root.kind != Kind::Object {
         return;
     }
-    // (next member to visit, key prefix of that object's members).
-    let mut stack: Vec<(usize, Option<Vec<u8>>)> = vec![(root.child, None)];
+    // (next member to visit, key prefix of that object's members as an
+    // index into `prefixes`).
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    let mut stack: Vec<(usize, Option<usize>)> = vec![(root.child, None)];
     while let Some((member, prefix)) = stack.pop() {
         let Some(m) = tree.node(member) else {
             continue;
         };
         // Come back to the next sibling after this member.
-        stack.push((m.next, prefix.clone()));
+        stack.push((m.next, prefix));
         let name = c_text(&m.name);
-        let key = match &prefix {
+        let key = match prefix.and_then(|p| prefixes.get(p)) {
             Some(p) => {
-                let mut k = p.clone();
+                let mut k = Vec::with_capacity(p.len() + 1 + name.len());
+                k.extend_from_slice(p);
                 k.push(b'.');
                 k.extend_from_slice(name);
                 k
@@ -796,7 +803,8 @@ fn flatten(tree: &Tree, options: &JsonOptions, out: &mut Vec<(String, String)>) 
                 ArrayMode::Array => Some(lossy(&print_formatted(tree, member))),
             },
             Kind::Object => {
-                stack.push((m.child, Some(key)));
+                prefixes.push(key);
+                stack.push((m.child, Some(prefixes.len() - 1)));
                 continue;
             }
         };

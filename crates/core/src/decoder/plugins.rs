@@ -127,7 +127,11 @@ fn json_plugin(
         Offset::AfterRegex => None,
     };
     let Some(start) = start else { return };
-    let text = String::from_utf8_lossy(subj.text(start));
+    let bytes = subj.text(start);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     for (key, value) in json::decode(&text, &info.json) {
         match StaticField::from_json_key(&key) {
             // R6.4.1: static keys overwrite; printed under the key itself.
@@ -143,7 +147,10 @@ fn json_plugin(
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
 }
 
 /// Plugins other than JSON set event fields directly, without the phase-2

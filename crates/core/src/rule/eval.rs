@@ -680,7 +680,7 @@ fn same_different(rule: &Rule, e: &Event, c: &Event) -> bool {
         }
     }
     if !rule.same_fields.is_empty() {
-        if e.dynamic.is_empty() || c.dynamic.is_empty() {
+        if e.dynamic_len() == 0 || c.dynamic_len() == 0 {
             return false;
         }
         for n in &rule.same_fields {
@@ -691,7 +691,7 @@ fn same_different(rule: &Rule, e: &Event, c: &Event) -> bool {
         }
     }
     if !rule.different_fields.is_empty() {
-        if e.dynamic.is_empty() && c.dynamic.is_empty() {
+        if e.dynamic_len() == 0 && c.dynamic_len() == 0 {
             return false;
         }
         for n in &rule.different_fields {
