@@ -406,10 +406,7 @@ fn run<T: Tracer>(
                         for (slot, range) in n.order.iter().zip(m.captures.iter()) {
                             let v = text
                                 .get(range.clone())
-                                .map(|b| match std::str::from_utf8(b) {
-                                    Ok(s) => s.to_owned(),
-                                    Err(_) => String::from_utf8_lossy(b).into_owned(),
-                                })
+                                .map(super::json::lossy)
                                 .unwrap_or_default();
                             match slot {
                                 OrderSlot::Static(f) => event.set_static(*f, v),

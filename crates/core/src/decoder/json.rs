@@ -494,8 +494,9 @@ fn c_text(b: &[u8]) -> &[u8] {
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    // The validating fast path first: most text is UTF-8.
+/// Bytes as text, invalid UTF-8 replaced (the validating fast path first:
+/// most text is UTF-8).
+pub(crate) fn lossy(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) => s.to_owned(),
         Err(_) => String::from_utf8_lossy(b).into_owned(),

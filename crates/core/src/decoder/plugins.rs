@@ -146,12 +146,7 @@ fn json_plugin(
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
-    }
-}
+use super::json::lossy;
 
 /// Plugins other than JSON set event fields directly, without the phase-2
 /// print of the standalone test mode (only `*_FP` order functions and the
