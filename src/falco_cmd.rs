@@ -233,7 +233,22 @@ fn override_table(rows: &[OverrideRow], transports: &[Transport]) -> String {
 }
 
 pub fn check_cmd(args: &FalcoCheckArgs) -> Result<ExitCode, String> {
-    let sources = load::sources(&args.ruleset)?;
+    let mut sources = if args.paths.is_empty() || load::has_ruleset(&args.ruleset) {
+        load::sources(&args.ruleset)?
+    } else if args.ruleset.no_builtin {
+        rulelab_core::Sources::default()
+    } else {
+        // The paths on the built-in decoders and templates, without the
+        // embedded example's own Falco rules.
+        rulelab_core::Sources {
+            decoders: rulelab_core::defaults::decoder_sources(),
+            rules: rulelab_core::defaults::rule_sources(),
+            lists: Vec::new(),
+        }
+    };
+    for p in &args.paths {
+        crate::lint_cmd::add_path(p, &mut sources)?;
+    }
     let loaded = Ruleset::load(&sources);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

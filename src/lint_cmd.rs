@@ -33,7 +33,7 @@ fn is_ruleset_root(dir: &Path) -> bool {
 }
 
 /// Adds the files named by one PATH to `sources`; returns their names.
-fn add_path(path: &Path, sources: &mut Sources) -> Result<Vec<String>, String> {
+pub(crate) fn add_path(path: &Path, sources: &mut Sources) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     if path.is_dir() && is_ruleset_root(path) {
         // A whole ruleset, loaded as Wazuh's default configuration does.

@@ -156,6 +156,12 @@ pub struct FalcoInitArgs {
 
 #[derive(clap::Args)]
 pub struct FalcoCheckArgs {
+    /// Rule, decoder and list files or folders to check (sorted by kind as
+    /// `rulelab lint` does), on rulelab's built-in decoders unless --ruleset
+    /// or --no-builtin is given. With no PATHS and no ruleset options, the
+    /// embedded Falco example is checked.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub ruleset: RulesetArgs,
     /// The extra field that marks Falco's alerts.

@@ -134,17 +134,9 @@ fn round_trip(dir: &Path, init: &[&str], m: &Mapping) {
         .stdout
         .clone();
     assert_eq!(String::from_utf8(out).unwrap().trim(), "No findings.");
-    // Check reports the mapping back.
-    let mut check = vec![
-        "falco".to_string(),
-        "check".into(),
-        "--json".into(),
-        "--rules".into(),
-        xml[0].clone(),
-    ];
-    if decoders.exists() {
-        check.extend(["--decoders".to_string(), xml[1].clone()]);
-    }
+    // Check reports the mapping back (the files as `falco check RULES...`).
+    let mut check = vec!["falco".to_string(), "check".into(), "--json".into()];
+    check.extend(xml.iter().cloned());
     let out = rulelab()
         .args(&check)
         .assert()
@@ -298,6 +290,35 @@ fn bad_mappings_exit_2_with_a_code() {
     run_ok(&["falco", "init", "-o", d]);
     assert!(err(&["falco", "init", "-o", d]).contains("exists; pass --force"));
     run_ok(&["falco", "init", "-o", d, "--force"]);
+}
+
+#[test]
+fn check_takes_flags_or_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().to_str().unwrap();
+    run_ok(&["falco", "init", "-o", d, "--transport", "syslog"]);
+    let rules = tmp.path().join("falco_rules.xml");
+    let decoders = tmp.path().join("falco_decoders.xml");
+    let by_flags = run_ok(&[
+        "falco",
+        "check",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--decoders",
+        decoders.to_str().unwrap(),
+    ]);
+    let by_paths = run_ok(&["falco", "check", d]);
+    assert_eq!(by_flags, by_paths);
+    assert!(
+        by_paths.contains("syslog: no alert for Debug\n"),
+        "{by_paths}"
+    );
+    // The embedded example's own rules are not added to the paths.
+    assert!(
+        by_paths
+            .contains("Emergency      no rule: no alert               rule 100607 level 16 alert"),
+        "{by_paths}"
+    );
 }
 
 #[test]

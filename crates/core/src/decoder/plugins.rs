@@ -9,6 +9,7 @@
 //! engine reports.
 
 use super::eval::Subject;
+use super::json::lossy;
 use super::load::DECODER_ORDER_SIZE;
 use super::{json, Decoder, DecoderState, Offset, Plugin, OSSEC_ALERT_KIND};
 use crate::event::{Event, Predecoded, StaticField};
@@ -145,8 +146,6 @@ fn json_plugin(
         }
     }
 }
-
-use super::json::lossy;
 
 /// Plugins other than JSON set event fields directly, without the phase-2
 /// print of the standalone test mode (only `*_FP` order functions and the
