@@ -254,26 +254,12 @@ fn render(format: crate::BenchFormat, n: usize, rows: &[Row], ruleset_heap: usiz
                 "| workload | events | time | events/s | stream heap | notes |\n|---|---:|---:|---:|---:|---|\n",
             );
             for r in rows {
+                let (events, rate, heap) = cells(r);
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {} |",
+                    "| {} | {events} | {} | {rate} | {heap} | {} |",
                     r.workload,
-                    if r.events > 0 {
-                        r.events.to_string()
-                    } else {
-                        "-".into()
-                    },
                     secs(r.seconds),
-                    if r.events_per_sec > 0.0 {
-                        thousands(r.events_per_sec)
-                    } else {
-                        "-".into()
-                    },
-                    if r.stream_heap > 0 {
-                        mb(r.stream_heap)
-                    } else {
-                        "-".into()
-                    },
                     r.note
                 );
             }
@@ -282,32 +268,39 @@ fn render(format: crate::BenchFormat, n: usize, rows: &[Row], ruleset_heap: usiz
         crate::BenchFormat::Text => {
             let mut s = String::new();
             for r in rows {
+                let (events, rate, heap) = cells(r);
+                let rate = if r.events_per_sec > 0.0 {
+                    format!("{rate}/s")
+                } else {
+                    rate
+                };
+                let heap = if r.stream_heap > 0 {
+                    format!("; stream heap {heap}")
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     s,
-                    "{:<40} {:>8} {:>10} {:>12}  {}{}",
+                    "{:<40} {events:>8} {:>10} {rate:>12}  {}{heap}",
                     r.workload,
-                    if r.events > 0 {
-                        r.events.to_string()
-                    } else {
-                        "-".into()
-                    },
                     secs(r.seconds),
-                    if r.events_per_sec > 0.0 {
-                        format!("{}/s", thousands(r.events_per_sec))
-                    } else {
-                        "-".into()
-                    },
                     r.note,
-                    if r.stream_heap > 0 {
-                        format!("; stream heap {}", mb(r.stream_heap))
-                    } else {
-                        String::new()
-                    }
                 );
             }
             s
         }
     }
+}
+
+/// The events, events/s and stream-heap cells of a row (`-` when not
+/// measured).
+fn cells(r: &Row) -> (String, String, String) {
+    let or_dash = |measured: bool, text: String| if measured { text } else { "-".to_string() };
+    (
+        or_dash(r.events > 0, r.events.to_string()),
+        or_dash(r.events_per_sec > 0.0, thousands(r.events_per_sec)),
+        or_dash(r.stream_heap > 0, mb(r.stream_heap)),
+    )
 }
 
 fn secs(s: f64) -> String {

@@ -96,10 +96,8 @@ pub fn init(args: &FalcoInitArgs) -> Result<ExitCode, String> {
     let mismatches: Vec<String> = rows
         .iter()
         .filter(|r| {
-            (r.rule, r.level) != {
-                let (i, l) = expected(&m, r.priority);
-                (Some(i), Some(l))
-            }
+            let (id, level) = expected(&m, r.priority);
+            (r.rule, r.level) != (Some(id), Some(level))
         })
         .map(|r| r.priority.as_str().to_string())
         .collect();

@@ -1,7 +1,7 @@
 //! `rulelab falco init` and `rulelab falco check`, and the mapping
 //! compiler against the Falco corpus.
 
-use crate::{rulelab, shared_dir};
+use crate::{rulelab, run_ok, shared_dir};
 use rulelab_core::falco::check::expected;
 use rulelab_core::falco::compile::{compile, FileKind};
 use rulelab_core::falco::{Mapping, MappingFile, Priority, Transport};
@@ -93,17 +93,6 @@ fn syslog_transport_gives_the_same_verdicts_on_syslog_lines() {
     }
     let ids: Vec<u32> = gen.iter().map(|v| v.rule.as_ref().unwrap().id).collect();
     assert_eq!(ids, [100603, 100605, 100603]);
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = rulelab()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
 }
 
 /// `falco init` into `dir`, then `lint` and `falco check` on what it wrote.

@@ -14,6 +14,18 @@ pub fn rulelab() -> Command {
     Command::cargo_bin("rulelab").expect("binary built")
 }
 
+/// Runs `rulelab` with `args`, requires success, returns stdout.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = rulelab()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8 output")
+}
+
 /// Standard output of a finished command, whatever its exit status.
 pub fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().expect("runs");

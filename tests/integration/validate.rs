@@ -1,20 +1,8 @@
 //! `rulelab validate`.
 
-use crate::{rulelab, shared_dir};
+use crate::{rulelab, run_ok as stdout_of, shared_dir};
 use predicates::prelude::*;
 use std::io::Write;
-
-/// Runs `rulelab` with `args`, requires success, returns stdout.
-fn stdout_of(args: &[&str]) -> String {
-    let out = rulelab()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).expect("UTF-8 output")
-}
 
 fn rule_ids(stdout: &str) -> Vec<String> {
     stdout

@@ -250,10 +250,10 @@ impl Matcher<'_> {
         ctx: &mut EventCtx,
         tracer: &mut T,
     ) -> Option<RuleOutcome> {
-        let kind = ctx
-            .decoder
-            .map_or("syslog", |d| d.kind.as_str())
-            .to_string();
+        // Borrowed from the decoder match, not from `ctx`; copied only when
+        // an event is stored.
+        let decoder = ctx.decoder;
+        let kind = decoder.map_or("syslog", |d| d.kind.as_str());
         let mut found = None;
         if kind == crate::decoder::OSSEC_ALERT_KIND {
             // Events of the OSSECAlert plugin take the rule their alert
@@ -309,7 +309,7 @@ impl Matcher<'_> {
             time: ctx.now.epoch_secs,
             matched: Cell::new(ctx.matched),
             event: ctx.event.clone(),
-            decoder_kind: kind,
+            decoder_kind: kind.to_string(),
         });
         // A list keeps what its readers' longest timeframe can still count:
         // their search stops at the first older event (rules.md §5.6), so
