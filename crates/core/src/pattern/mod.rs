@@ -11,7 +11,7 @@
 //!   non-participating groups before the last participating one are empty,
 //!   R3.3.3). Subjects are bytes; nothing is UTF-8 aware (§0.2).
 
-mod fold;
+pub(crate) mod fold;
 pub mod osmatch;
 pub mod osregex;
 pub mod pcre2;

@@ -222,12 +222,16 @@ impl RuleTree {
 
     /// R4.3.3: under every node whose group string word-matches `group`.
     pub(crate) fn attach_by_group(&mut self, rule: usize, group: &str) -> bool {
+        // The pattern is folded once; the walk tests every node's group
+        // string without allocating (the stock ruleset has hundreds of
+        // if_group rules over thousands of nodes).
+        let pattern = WordPattern::new(group);
         let targets: Vec<usize> = self
             .walk()
             .into_iter()
             .filter(|&n| {
                 let r = self.nodes[n].rule;
-                r != rule && word_match(group, &self.rules[r].group)
+                r != rule && pattern.matches(&self.rules[r].group)
             })
             .collect();
         for &t in &targets {
@@ -322,17 +326,37 @@ impl RuleTree {
 /// OS_WordMatch (rules.md R4.3.3): case-insensitive substring, `|`
 /// alternatives, `^` prefix, an empty alternative matches everything.
 pub fn word_match(pattern: &str, text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
-    pattern.split('|').any(|alt| {
-        let alt = alt.to_ascii_lowercase();
-        if alt.is_empty() {
-            return true;
-        }
-        match alt.strip_prefix('^') {
-            Some(p) => text.starts_with(p),
-            None => text.contains(&alt),
-        }
-    })
+    WordPattern::new(pattern).matches(text)
+}
+
+/// A word-match pattern with its alternatives folded to lower case once.
+struct WordPattern {
+    /// (anchored at the start, lower-case literal)
+    alts: Vec<(bool, Vec<u8>)>,
+}
+
+impl WordPattern {
+    fn new(pattern: &str) -> WordPattern {
+        let alts = pattern
+            .split('|')
+            .map(|alt| match alt.strip_prefix('^') {
+                Some(p) => (true, p.to_ascii_lowercase().into_bytes()),
+                None => (false, alt.to_ascii_lowercase().into_bytes()),
+            })
+            .collect();
+        WordPattern { alts }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        let text = text.as_bytes();
+        self.alts.iter().any(|(anchored, lit)| {
+            if *anchored {
+                text.len() >= lit.len() && text[..lit.len()].eq_ignore_ascii_case(lit)
+            } else {
+                crate::pattern::fold::contains_folded(text, lit)
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -410,5 +434,9 @@ mod tests {
         assert!(word_match("^sys", "syslog,"));
         assert!(!word_match("^log", "syslog,"));
         assert!(word_match("a|", "zzz"));
+        assert!(word_match("^SYS", "SysLog,"));
+        assert!(word_match("nope|^", "x"));
+        assert!(!word_match("^syslogx", "syslog"));
+        assert!(!word_match("sshd", "ssh,d"));
     }
 }
