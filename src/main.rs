@@ -348,6 +348,12 @@ pub struct ValidateArgs {
     /// the first gate that stopped the event. Repeatable.
     #[arg(long, value_name = "ID")]
     pub explain_rule: Vec<u32>,
+    /// Evaluate on N threads (0: one per core), keeping the output order.
+    /// Only when no loaded rule or decoder links events (frequency,
+    /// if_matched_*, ignore, check_diff, if_fts, accumulate); otherwise
+    /// one thread, with a note on stderr saying why.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
 }
 
 fn main() -> ExitCode {

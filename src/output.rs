@@ -8,7 +8,7 @@ use rulelab_core::{
     defaults, predecode, Diagnostic, Explanation, Ruleset, Session, SessionOptions, Severity,
     Sources, Verdict, WhyNot,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
@@ -127,6 +127,131 @@ fn event_json(e: &Explanation, why: &[WhyNot], explain: bool, manager: &str) -> 
     j
 }
 
+/// One event as printed: text (logtest layout, explain tree, ndjson line)
+/// or a JSON value collected for the single JSON document.
+enum Rendered {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+fn render_event(
+    e: &Explanation,
+    args: &ValidateArgs,
+    ruleset: &Ruleset,
+    manager: &str,
+) -> Rendered {
+    let v = &e.verdict;
+    let why: Vec<WhyNot> = args
+        .explain_rule
+        .iter()
+        .map(|&id| e.why_not(ruleset, id))
+        .collect();
+    match args.format {
+        Format::Text => {
+            let mut t = if args.explain {
+                e.to_text(ruleset)
+            } else {
+                logtest::render(v)
+            };
+            for w in &why {
+                t.push_str(&w.to_text(ruleset, &v.predecoded.log));
+            }
+            if args.explain || !args.explain_rule.is_empty() {
+                t.push('\n');
+            }
+            Rendered::Text(t)
+        }
+        Format::Ndjson => {
+            let mut t = event_json(e, &why, args.explain, manager).to_string();
+            t.push('\n');
+            Rendered::Text(t)
+        }
+        Format::Json => Rendered::Json(event_json(e, &why, args.explain, manager)),
+    }
+}
+
+/// Runs `f` on every item on its own scoped thread; results in item order.
+fn parallel<I, T, R, F>(items: I, f: F) -> Vec<R>
+where
+    I: Iterator<Item = T>,
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items.map(|item| scope.spawn(move || f(item))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// Lines per thread in one batch of `--jobs`.
+const PARALLEL_BATCH_PER_JOB: usize = 1024;
+
+/// The number of threads `--jobs` may use with this ruleset; says on
+/// stderr why it is one when more were asked for.
+fn jobs(asked: usize, ruleset: &Ruleset, err: &mut impl Write) -> usize {
+    let asked = match asked {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    if asked <= 1 {
+        return 1;
+    }
+    let reasons = ruleset.cross_event_state();
+    if reasons.is_empty() {
+        return asked;
+    }
+    let _ = writeln!(
+        err,
+        "note: --jobs {asked}: evaluating on one thread, because the ruleset links events \
+         (a verdict depends on earlier events):"
+    );
+    for r in &reasons {
+        let _ = writeln!(err, "  - {r}");
+    }
+    1
+}
+
+/// The input lines: the embedded example's events, or each file (`-`:
+/// stdin) read line by line. Only the LF is removed, like logtest's
+/// reader (decoding.md R4.1.1); invalid UTF-8 is replaced.
+fn input_lines(
+    args: &ValidateArgs,
+) -> Result<Box<dyn Iterator<Item = Result<String, String>> + '_>, String> {
+    if args.events.is_empty() && !load::has_ruleset(&args.ruleset) {
+        return Ok(Box::new(
+            defaults::FALCO_EVENTS.lines().map(|l| Ok(l.to_string())),
+        ));
+    }
+    let inputs: Vec<std::path::PathBuf> = if args.events.is_empty() {
+        vec!["-".into()]
+    } else {
+        args.events.clone()
+    };
+    let mut readers = Vec::new();
+    for input in inputs {
+        let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
+            Box::new(BufReader::new(io::stdin()))
+        } else {
+            Box::new(BufReader::new(
+                File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?,
+            ))
+        };
+        readers.push(reader);
+    }
+    Ok(Box::new(readers.into_iter().flat_map(|r| {
+        r.split(b'\n').map(|line| {
+            let bytes = line.map_err(|e| e.to_string())?;
+            Ok(String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        })
+    })))
+}
+
 pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
     let fixed_now = args.now.as_deref().map(clock::parse).transpose()?;
     let sources = load::sources(&args.ruleset)?;
@@ -149,91 +274,92 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(2));
     };
     let manager = args.manager_name.clone().unwrap_or_else(load::manager_name);
-    let mut session = Session::new(
-        &ruleset,
-        SessionOptions {
-            manager_name: manager.clone(),
-        },
-    );
+    let options = SessionOptions {
+        manager_name: manager.clone(),
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut all = Vec::new();
     let tracing = args.explain || !args.explain_rule.is_empty();
-    let mut handle = |e: Explanation, out: &mut io::BufWriter<io::StdoutLock>| -> io::Result<()> {
-        let v = &e.verdict;
-        summary.add(v);
-        let why: Vec<WhyNot> = args
-            .explain_rule
-            .iter()
-            .map(|&id| e.why_not(&ruleset, id))
-            .collect();
-        match args.format {
-            Format::Text => {
-                if args.explain {
-                    out.write_all(e.to_text(&ruleset).as_bytes())?;
-                } else {
-                    out.write_all(logtest::render(v).as_bytes())?;
-                }
-                for w in &why {
-                    out.write_all(w.to_text(&ruleset, &v.predecoded.log).as_bytes())?;
-                }
-                if tracing {
-                    writeln!(out)?;
-                }
-                Ok(())
-            }
-            Format::Ndjson => writeln!(out, "{}", event_json(&e, &why, args.explain, &manager)),
-            Format::Json => {
-                all.push(event_json(&e, &why, args.explain, &manager));
-                Ok(())
+    let now = || match fixed_now {
+        Some(n) => n,
+        None => clock::system(),
+    };
+    // One event through a session: the verdict, and the trace when asked.
+    let run_event = |session: &mut Session, event: &str| -> Explanation {
+        session.set_now(now());
+        if tracing {
+            session.explain(event, &args.location)
+        } else {
+            Explanation {
+                verdict: session.evaluate(event, &args.location),
+                decoders: Vec::new(),
+                rules: Vec::new(),
             }
         }
     };
-    let mut run_line = |line: &str, out: &mut io::BufWriter<io::StdoutLock>| -> io::Result<()> {
-        for event in predecode::frame_line(line) {
-            session.set_now(match fixed_now {
-                Some(n) => n,
-                None => clock::system(),
-            });
-            let e = if tracing {
-                session.explain(event, &args.location)
-            } else {
-                Explanation {
-                    verdict: session.evaluate(event, &args.location),
-                    decoders: Vec::new(),
-                    rules: Vec::new(),
-                }
-            };
-            handle(e, out)?;
+    let render = |e: &Explanation| render_event(e, args, &ruleset, &manager);
+    let mut emit = |summary_of: &Verdict, r: Rendered| -> io::Result<()> {
+        summary.add(summary_of);
+        match r {
+            Rendered::Text(t) => out.write_all(t.as_bytes()),
+            Rendered::Json(j) => {
+                all.push(j);
+                Ok(())
+            }
         }
-        Ok(())
     };
     let io_err = |e: io::Error| e.to_string();
-    if args.events.is_empty() && !load::has_ruleset(&args.ruleset) {
-        for line in defaults::FALCO_EVENTS.lines() {
-            run_line(line, &mut out).map_err(io_err)?;
+    let jobs = jobs(args.jobs, &ruleset, &mut err);
+    let mut lines = input_lines(args)?;
+    if jobs <= 1 {
+        let mut session = Session::new(&ruleset, options.clone());
+        while let Some(line) = lines.next().transpose()? {
+            for event in predecode::frame_line(&line) {
+                let e = run_event(&mut session, event);
+                emit(&e.verdict, render(&e)).map_err(io_err)?;
+            }
         }
     } else {
-        let inputs: Vec<std::path::PathBuf> = if args.events.is_empty() {
-            vec!["-".into()]
-        } else {
-            args.events.clone()
-        };
-        for input in inputs {
-            let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
-                Box::new(BufReader::new(io::stdin()))
-            } else {
-                Box::new(BufReader::new(
-                    File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?,
-                ))
-            };
-            for line in reader.split(b'\n') {
-                // Only the LF is removed, like logtest's reader (decoding.md R4.1.1).
-                let bytes = line.map_err(io_err)?;
-                let text = String::from_utf8(bytes)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                run_line(&text, &mut out).map_err(io_err)?;
+        // Batches of lines, each cut into `jobs` runs. Fresh sessions
+        // evaluate the runs on their own threads; events are independent
+        // (checked above) except for `firedtimes`, which is recounted in
+        // input order before the threads render. Output keeps the input
+        // order, and memory is bounded by the batch.
+        let mut fired: HashMap<u32, u32> = HashMap::new();
+        let batch_len = PARALLEL_BATCH_PER_JOB * jobs;
+        loop {
+            let mut batch = Vec::with_capacity(batch_len);
+            while batch.len() < batch_len {
+                match lines.next().transpose()? {
+                    Some(line) => batch.push(line),
+                    None => break,
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let per_thread = batch.len().div_ceil(jobs);
+            let mut runs: Vec<Vec<Explanation>> = parallel(batch.chunks(per_thread), |chunk| {
+                let mut session = Session::new(&ruleset, options.clone());
+                chunk
+                    .iter()
+                    .flat_map(|line| predecode::frame_line(line))
+                    .map(|event| run_event(&mut session, event))
+                    .collect()
+            });
+            for e in runs.iter_mut().flatten() {
+                if let Some(r) = &mut e.verdict.rule {
+                    let n = fired.entry(r.id).or_default();
+                    *n += 1;
+                    r.firedtimes = *n;
+                }
+            }
+            let rendered: Vec<Vec<Rendered>> =
+                parallel(runs.iter(), |run| run.iter().map(render).collect());
+            for (e, r) in runs.iter().flatten().zip(rendered.into_iter().flatten()) {
+                emit(&e.verdict, r).map_err(io_err)?;
             }
         }
     }

@@ -11,7 +11,7 @@ pub use crate::rule::eval::Now;
 use crate::rule::eval::{EventCtx, MatchState, Matcher};
 use crate::rule::lists::CdbList;
 use crate::rule::load::{load_file, LoadCtx};
-use crate::rule::RuleTree;
+use crate::rule::{Rule, RuleTree};
 use crate::trace::{NoTrace, RecordTrace, Tracer};
 use crate::xml;
 use serde::{Deserialize, Serialize};
@@ -176,6 +176,54 @@ impl Ruleset {
     /// Whether any loaded rule keeps state across events.
     pub fn has_stateful_rules(&self) -> bool {
         self.tree.rules.iter().any(|r| r.is_stateful())
+    }
+
+    /// What makes the verdict of one event depend on earlier events of the
+    /// session, one readable reason per kind (empty: events are
+    /// independent and may be evaluated in any order, e.g. on several
+    /// threads). `firedtimes` is not listed: it only counts, and a caller
+    /// that splits the stream can recount it in order.
+    pub fn cross_event_state(&self) -> Vec<String> {
+        fn reason(what: &str, ids: &[u32]) -> Option<String> {
+            let (first, more) = ids.split_first()?;
+            let more = if more.is_empty() {
+                String::new()
+            } else {
+                format!(" and {} more", more.len())
+            };
+            Some(format!("{what}: rule {first}{more}"))
+        }
+        let rules = &self.tree.rules;
+        let ids = |f: &dyn Fn(&Rule) -> bool| -> Vec<u32> {
+            rules.iter().filter(|r| f(r)).map(|r| r.id).collect()
+        };
+        let mut out: Vec<String> = [
+            (
+                "frequency, timeframe or if_matched_* (rules.md R4.8)",
+                ids(&|r| r.is_stateful() && !r.check_diff),
+            ),
+            ("ignore (rules.md R5.4)", ids(&|r| r.ignore_time > 0)),
+            ("check_diff", ids(&|r| r.check_diff)),
+            ("if_fts (first time seen)", ids(&|r| r.if_fts)),
+        ]
+        .iter()
+        .filter_map(|(what, ids)| reason(what, ids))
+        .collect();
+        for d in &self.decoders.decoders {
+            if d.accumulate {
+                out.push(format!(
+                    "accumulate: decoder '{}' (decoding.md §5.11)",
+                    d.name
+                ));
+            } else if d.plugin == Some(crate::decoder::Plugin::SonicWall) {
+                out.push(format!(
+                    "the SonicWall plugin: decoder '{}' keeps the type it sets",
+                    d.name
+                ));
+            }
+        }
+        out.dedup();
+        out
     }
 }
 
@@ -554,5 +602,58 @@ mod tests {
         let g = failed(&steps, 100005).unwrap();
         assert!(g.element.starts_with("if_matched_"), "{g:?}");
         assert!(steps.contains(&RuleStep::Matched { rule: 100002 }));
+    }
+
+    /// Issue 8 (`validate --jobs`): the example ruleset has no state across
+    /// events; correlation, ignore, check_diff and if_fts each give a reason.
+    #[test]
+    fn cross_event_state_names_what_links_events() {
+        fn assert_sync<T: Send + Sync>() {}
+        assert_sync::<Ruleset>();
+        let example = Ruleset::load(&crate::defaults::falco_example())
+            .ruleset
+            .expect("loads");
+        assert_eq!(example.cross_event_state(), Vec::<String>::new());
+        let with = |rules: &str| {
+            let sources = Sources {
+                decoders: crate::defaults::decoder_sources(),
+                rules: vec![
+                    Source::new("0010-templates.xml", crate::defaults::RULES_CONFIG),
+                    Source::new("r.xml", format!("<group name=\"t,\">{rules}</group>")),
+                ],
+                lists: vec![],
+            };
+            Ruleset::load(&sources)
+                .ruleset
+                .expect("loads")
+                .cross_event_state()
+        };
+        let base = r#"<rule id="100001" level="3"><decoded_as>json</decoded_as><description>base</description></rule>"#;
+        assert_eq!(with(base), Vec::<String>::new());
+        let cases = [
+            (
+                r#"<rule id="100002" level="9" frequency="3" timeframe="60"><if_matched_sid>100001</if_matched_sid><description>x</description></rule>"#,
+                "frequency, timeframe or if_matched_* (rules.md R4.8): rule 100002",
+            ),
+            (
+                r#"<rule id="100003" level="5" ignore="60"><if_sid>100001</if_sid><description>x</description></rule>"#,
+                "ignore (rules.md R5.4): rule 100003",
+            ),
+            (
+                r#"<rule id="100004" level="5"><if_sid>100001</if_sid><check_diff /><description>x</description></rule>"#,
+                "check_diff: rule 100004",
+            ),
+            (
+                r#"<rule id="100005" level="5"><if_sid>100001</if_sid><if_fts /><description>x</description></rule>"#,
+                "if_fts (first time seen): rule 100005",
+            ),
+        ];
+        for (rule, reason) in cases {
+            assert_eq!(
+                with(&format!("{base}{rule}")),
+                vec![reason.to_string()],
+                "{rule}"
+            );
+        }
     }
 }
