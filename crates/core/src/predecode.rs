@@ -66,6 +66,8 @@ impl std::fmt::Display for PredecodeError {
 
 impl std::error::Error for PredecodeError {}
 
+use crate::decoder::json::lossy;
+
 /// Pre-decodes one message received at `location`.
 ///
 /// For the one input `OS_CleanMSG` rejects (an agent location `[…` without
@@ -75,7 +77,7 @@ pub fn predecode(location: &str, message: &str, manager_name: &str) -> Predecode
     match try_predecode(location, message, manager_name) {
         Ok(p) => p,
         Err(_) => {
-            let mut p = parse_message(message.as_bytes());
+            let p = parse_message(message.as_bytes());
             p.finish_local(location_bytes(location), manager_name)
         }
     }
@@ -88,7 +90,7 @@ pub fn try_predecode(
     manager_name: &str,
 ) -> Result<Predecoded, PredecodeError> {
     let loc = location_bytes(location);
-    let mut parsed = parse_message(message.as_bytes());
+    let parsed = parse_message(message.as_bytes());
     if loc.first() == Some(&b'[') {
         parsed.finish_agent(loc)
     } else {
@@ -175,7 +177,7 @@ impl Buf {
     /// The C string starting at `i`.
     fn cstr(&self, i: usize) -> &[u8] {
         let tail = self.bytes.get(i..).unwrap_or(&[]);
-        match tail.iter().position(|&c| c == 0) {
+        match memchr::memchr(0, tail) {
             Some(n) => &tail[..n],
             None => tail,
         }
@@ -191,7 +193,7 @@ impl Buf {
     }
 
     fn text(&self, i: usize) -> String {
-        String::from_utf8_lossy(self.cstr(i)).into_owned()
+        lossy(self.cstr(i))
     }
 }
 
@@ -404,20 +406,16 @@ struct Parsed {
 }
 
 impl Parsed {
-    fn finish_local(&mut self, location: &[u8], manager_name: &str) -> Predecoded {
+    fn finish_local(self, location: &[u8], manager_name: &str) -> Predecoded {
         // decoding.md R4.7.2
         let hostname = match self.hostname {
             Some(h) => self.buf.text(h),
             None => manager_name.to_string(),
         };
-        self.build(
-            String::from_utf8_lossy(location).into_owned(),
-            hostname,
-            "000".to_string(),
-        )
+        self.build(lossy(location), hostname, "000".to_string())
     }
 
-    fn finish_agent(&mut self, location: &[u8]) -> Result<Predecoded, PredecodeError> {
+    fn finish_agent(self, location: &[u8]) -> Result<Predecoded, PredecodeError> {
         // decoding.md R4.7.1: `[ID] (NAME) IP->PATH`; the header host name is
         // discarded.
         let rest = location.get(1..).unwrap_or(&[]);
@@ -442,9 +440,9 @@ impl Parsed {
         ))
     }
 
-    fn build(&self, location: String, hostname: String, agent_id: String) -> Predecoded {
+    fn build(self, location: String, hostname: String, agent_id: String) -> Predecoded {
         Predecoded {
-            full_log: self.full_log.clone(),
+            full_log: self.full_log,
             log: self.buf.text(self.log),
             timestamp: self.timestamp.map(|t| self.buf.text(t)),
             hostname,
@@ -464,7 +462,7 @@ fn parse_message(message: &[u8]) -> Parsed {
     };
     let len = message.len();
     let mut out = Parsed {
-        full_log: String::from_utf8_lossy(message).into_owned(),
+        full_log: lossy(message),
         buf: Buf::new(message),
         log: 0,
         timestamp: None,

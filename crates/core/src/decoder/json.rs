@@ -80,6 +80,8 @@ const OS_MAXSTR: usize = 65536;
 /// false: cJSON 1.7.12 (exact round trip); true: cJSON 1.7.15 (epsilon).
 pub const ROUND_TRIP_WITHIN_EPSILON: bool = false;
 
+use std::borrow::Cow;
+
 /// Flattens the first JSON value of `input`.
 pub fn decode(input: &str, options: &JsonOptions) -> Vec<(String, String)> {
     let bytes = input.as_bytes();
@@ -98,13 +100,17 @@ pub fn decode(input: &str, options: &JsonOptions) -> Vec<(String, String)> {
 
 const NONE: usize = usize::MAX;
 
+/// A string of the input: borrowed when it has no escape (the common
+/// case: no copy while parsing), decoded otherwise.
+type Bytes<'a> = Cow<'a, [u8]>;
+
 #[derive(Debug, Clone, PartialEq)]
-enum Kind {
+enum Kind<'a> {
     Null,
     False,
     True,
     Number(f64),
-    Str(Vec<u8>),
+    Str(Bytes<'a>),
     Array,
     Object,
 }
@@ -112,20 +118,20 @@ enum Kind {
 /// One cJSON item: its value, member name (objects only), first child and
 /// next sibling.
 #[derive(Debug, Clone)]
-struct Node {
-    kind: Kind,
-    name: Vec<u8>,
+struct Node<'a> {
+    kind: Kind<'a>,
+    name: Bytes<'a>,
     child: usize,
     next: usize,
 }
 
 /// The parsed value: node 0 is the root.
-struct Tree {
-    nodes: Vec<Node>,
+struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
 }
 
-impl Tree {
-    fn node(&self, i: usize) -> Option<&Node> {
+impl<'a> Tree<'a> {
+    fn node(&self, i: usize) -> Option<&Node<'a>> {
         self.nodes.get(i)
     }
 }
@@ -140,7 +146,7 @@ struct Open {
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -183,17 +189,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn new_node(&mut self, kind: Kind) -> usize {
+    fn new_node(&mut self, kind: Kind<'a>) -> usize {
         self.nodes.push(Node {
             kind,
-            name: Vec::new(),
+            name: Bytes::Borrowed(&[]),
             child: NONE,
             next: NONE,
         });
         self.nodes.len() - 1
     }
 
-    fn parse(mut self) -> Option<Tree> {
+    fn parse(mut self) -> Option<Tree<'a>> {
         // UTF-8 BOM, then whitespace.
         if self.s.len() >= 4 && self.s.starts_with(b"\xEF\xBB\xBF") {
             self.pos = 3;
@@ -201,7 +207,7 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let mut stack: Vec<Open> = Vec::new();
         // Name of the member whose value is parsed next (objects only).
-        let mut pending_name: Vec<u8> = Vec::new();
+        let mut pending_name: Bytes<'a> = Bytes::Borrowed(&[]);
         loop {
             // Parse one value; containers are opened and parsing continues
             // with their first element.
@@ -256,7 +262,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `"name"`, whitespace, `:`, whitespace.
-    fn parse_member_name(&mut self) -> Option<Vec<u8>> {
+    fn parse_member_name(&mut self) -> Option<Bytes<'a>> {
         let name = self.parse_string()?;
         self.skip_ws();
         if !self.can_access() || self.cur() != b':' {
@@ -311,11 +317,22 @@ impl<'a> Parser<'a> {
 
     /// cJSON's string: raw bytes kept (control bytes too), the escapes
     /// `\b \f \n \r \t \" \\ \/ \uXXXX`; anything else fails.
-    fn parse_string(&mut self) -> Option<Vec<u8>> {
+    fn parse_string(&mut self) -> Option<Bytes<'a>> {
         if self.cur() != b'"' {
             return None;
         }
         let start = self.pos + 1;
+        // Fast path: the closing quote comes before any backslash, so the
+        // string is the input bytes between the quotes.
+        let s: &'a [u8] = self.s;
+        match memchr::memchr2(b'"', b'\\', s.get(start..).unwrap_or(&[])) {
+            Some(k) if s[start + k] == b'"' => {
+                self.pos = start + k + 1;
+                return Some(Bytes::Borrowed(&s[start..start + k]));
+            }
+            None => return None,
+            Some(_) => {}
+        }
         let mut end = start;
         while end < self.length() && self.at(end) != b'"' {
             if self.at(end) == b'\\' {
@@ -352,7 +369,7 @@ impl<'a> Parser<'a> {
             i += len;
         }
         self.pos = end + 1;
-        Some(out)
+        Some(Bytes::Owned(out))
     }
 
     /// Four hex digits; cJSON yields 0 as soon as one is not a hex digit.
@@ -503,6 +520,11 @@ pub(crate) fn lossy(b: &[u8]) -> String {
     }
 }
 
+/// Owned bytes as text without a copy when they are UTF-8.
+fn text_of(b: Vec<u8>) -> String {
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// cJSON's `valueint`: saturated at the `int` range (decoding.md R6.3.1).
 fn value_int(d: f64) -> i32 {
     if d >= f64::from(i32::MAX) {
@@ -544,6 +566,12 @@ pub fn number_text(d: f64) -> String {
 pub fn c_format_f(d: f64) -> String {
     if d.is_nan() {
         return if d.is_sign_negative() { "-nan" } else { "nan" }.to_string();
+    }
+    // An integral value below 2^126 is exact as an integer: print it and
+    // the six zeros without the (slow) exact float formatting. Timestamps
+    // in nanoseconds take this path.
+    if d.fract() == 0.0 && d != 0.0 && d.abs() < 1e38 {
+        return format!("{}.000000", d as i128);
     }
     // Rust prints infinities as `inf`/`-inf` like C, and the exact decimal
     // expansion rounded half-to-even like glibc.
@@ -624,7 +652,7 @@ fn cjson_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn print_scalar(kind: &Kind, out: &mut Vec<u8>) {
+fn print_scalar(kind: &Kind<'_>, out: &mut Vec<u8>) {
     match kind {
         Kind::Null => out.extend_from_slice(b"null"),
         Kind::False => out.extend_from_slice(b"false"),
@@ -638,7 +666,7 @@ fn print_scalar(kind: &Kind, out: &mut Vec<u8>) {
 
 /// `cJSON_Print` (formatted) of node `root`, iteratively (R6.3.2): arrays
 /// inline with `", "`, objects on several lines indented with TABs.
-fn print_formatted(tree: &Tree, root: usize) -> Vec<u8> {
+fn print_formatted(tree: &Tree<'_>, root: usize) -> Vec<u8> {
     let mut out = Vec::new();
     // Open containers: (node, next child to print).
     let mut stack: Vec<(usize, usize)> = Vec::new();
@@ -683,7 +711,7 @@ fn print_formatted(tree: &Tree, root: usize) -> Vec<u8> {
 }
 
 /// The separator after a printed element of the innermost open container.
-fn after_value(tree: &Tree, stack: &[(usize, usize)], node: usize, out: &mut Vec<u8>) {
+fn after_value(tree: &Tree<'_>, stack: &[(usize, usize)], node: usize, out: &mut Vec<u8>) {
     let Some(&(parent, _)) = stack.last() else {
         return;
     };
@@ -705,7 +733,7 @@ fn after_value(tree: &Tree, stack: &[(usize, usize)], node: usize, out: &mut Vec
 /// written, so after a cut number the C string ends there (the bytes between
 /// are unwritten heap memory, modelled as NUL) and the inflated `n` still
 /// counts against the 65 536-byte limit.
-fn csv(tree: &Tree, array: &Node) -> Option<String> {
+fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
     let mut text: Vec<u8> = Vec::new();
     // Logical write offset `n` of the C code; `visible` = false once a NUL
     // has ended the C string.
@@ -761,7 +789,7 @@ fn csv(tree: &Tree, array: &Node) -> Option<String> {
 }
 
 /// decoding.md §6.2/§6.3: walks the members depth-first in document order.
-fn flatten(tree: &Tree, options: &JsonOptions, out: &mut Vec<(String, String)>) {
+fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String)>) {
     let Some(root) = tree.node(0) else {
         return;
     };
@@ -810,7 +838,7 @@ fn flatten(tree: &Tree, options: &JsonOptions, out: &mut Vec<(String, String)>) 
             }
         };
         if let Some(v) = value {
-            out.push((lossy(&key), v));
+            out.push((text_of(key), v));
         }
     }
 }
@@ -869,6 +897,24 @@ mod tests {
             d(r#"{"x":{"y":1,"z":{"w":2}},"v":3}"#),
             pairs(&[("x.y", "1"), ("x.z.w", "2"), ("v", "3")])
         );
+    }
+
+    #[test]
+    fn integral_fast_path_prints_like_exact_formatting() {
+        for d in [
+            1772101233904412876.0f64,
+            -4e18,
+            3e9,
+            -2147483649.0,
+            9.999999999999999e37,
+            2f64.powi(100),
+            -(2f64.powi(125)),
+        ] {
+            let slow = format!("{d:.6}");
+            assert_eq!(c_format_f(d), slow, "{d}");
+        }
+        assert_eq!(c_format_f(1e39), format!("{:.6}", 1e39));
+        assert_eq!(c_format_f(0.5), "0.500000");
     }
 
     #[test]
