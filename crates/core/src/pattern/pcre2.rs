@@ -49,6 +49,7 @@
 
 use super::osmatch::c_str;
 use super::PatternError;
+use regex_automata::meta;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -67,7 +68,7 @@ const MAX_REPEAT: u32 = 65535;
 
 #[derive(Debug, Clone)]
 enum Engine {
-    Plain(regex::Regex),
+    Plain(Box<meta::Regex>),
     Fancy(Box<fancy_regex::Regex>),
 }
 
@@ -1267,9 +1268,22 @@ fn build(src: &str, fancy: bool) -> Result<Engine, String> {
             .map(|r| Engine::Fancy(Box::new(r)))
             .map_err(|e| e.to_string())
     } else {
-        regex::RegexBuilder::new(src)
-            .build()
-            .map(Engine::Plain)
+        // The `regex` crate's configuration (leftmost-first, UTF-8, its size
+        // limits) without the fully compiled DFA: building one for each of
+        // the ruleset's small patterns was a third of the compile time
+        // (issue 8, W3); the lazy DFA serves the same searches.
+        meta::Builder::new()
+            .configure(
+                meta::Config::new()
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .utf8_empty(true)
+                    .nfa_size_limit(Some(10 * (1 << 20)))
+                    .hybrid_cache_capacity(2 * (1 << 20))
+                    .dfa(false),
+            )
+            .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+            .build(src)
+            .map(|r| Engine::Plain(Box::new(r)))
             .map_err(|e| e.to_string())
     }
 }
@@ -1418,7 +1432,7 @@ impl Pcre2 {
             return false;
         };
         match self.engine(s) {
-            Engine::Plain(r) => r.is_match(&text),
+            Engine::Plain(r) => r.is_match(text.as_ref()),
             Engine::Fancy(r) => r.is_match(&text).unwrap_or(false),
         }
     }
@@ -1437,7 +1451,7 @@ impl Pcre2 {
         let engine = self.engine(s);
         if !want || self.groups == 0 {
             let m = match engine {
-                Engine::Plain(r) => r.find(&text).map(|m| m.end()),
+                Engine::Plain(r) => r.find(text.as_ref()).map(|m| m.end()),
                 Engine::Fancy(r) => r.find(&text).ok().flatten().map(|m| m.end()),
             }?;
             return Some((back(m) as isize - 1, Vec::new()));
@@ -1445,9 +1459,13 @@ impl Pcre2 {
         // Engine groups → (start, end) in the view.
         let locs: Vec<Option<(usize, usize)>> = match engine {
             Engine::Plain(r) => {
-                let c = r.captures(&text)?;
-                (0..c.len())
-                    .map(|k| c.get(k).map(|m| (m.start(), m.end())))
+                let mut c = r.create_captures();
+                r.captures(text.as_ref(), &mut c);
+                if !c.is_match() {
+                    return None;
+                }
+                (0..c.group_len())
+                    .map(|k| c.get_group(k).map(|m| (m.start, m.end)))
                     .collect()
             }
             Engine::Fancy(r) => {
