@@ -1598,7 +1598,7 @@ fn overwrite_rule(tree: &mut RuleTree, orig: usize, new: Rule, diags: &mut Vec<D
     r.if_matched_group_pattern = kept.5;
     r.srcgeoip = kept.6;
     r.dstgeoip = kept.7;
-    tree.rules[orig] = r;
+    tree.replace_rule(orig, r);
     // State wiring is kept (R4.6.4): a rule without wiring stays stateless
     // (R4.6.5), and context-less overwrites stop searching.
     if !tree.rules[orig].context {

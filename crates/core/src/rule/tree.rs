@@ -55,11 +55,21 @@ pub struct RuleTree {
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
     nodes_of_id: HashMap<u32, Vec<usize>>,
+    /// Load time only (`if_group` attachment): per rule, the index of its
+    /// group string among the distinct ones, so that a pattern is tested
+    /// once per distinct string (rules of one `<group>` share it) instead
+    /// of once per node. Cleared by [`RuleTree::index`].
+    group_class: Vec<u32>,
+    group_classes: Vec<String>,
+    group_class_of: HashMap<String, u32>,
 }
 
 impl RuleTree {
     /// Builds the matching indexes once the tree is complete.
     pub(crate) fn index(&mut self) {
+        self.group_class = Vec::new();
+        self.group_classes = Vec::new();
+        self.group_class_of = HashMap::new();
         self.decoded_as = self
             .rules
             .iter()
@@ -81,11 +91,32 @@ impl RuleTree {
 
     /// Adds a rule object (not yet in the tree); returns its index.
     pub(crate) fn push_rule(&mut self, rule: Rule) -> usize {
+        let class = self.group_class_of_text(&rule.group);
+        self.group_class.push(class);
         self.rules.push(rule);
         self.prev_list.push(None);
         self.feeds.push(Vec::new());
         self.search.push(Search::None);
         self.rules.len() - 1
+    }
+
+    /// Replaces the rule object at `idx` (overwrite, R4.6).
+    pub(crate) fn replace_rule(&mut self, idx: usize, rule: Rule) {
+        let class = self.group_class_of_text(&rule.group);
+        if let Some(c) = self.group_class.get_mut(idx) {
+            *c = class;
+        }
+        self.rules[idx] = rule;
+    }
+
+    fn group_class_of_text(&mut self, group: &str) -> u32 {
+        if let Some(&c) = self.group_class_of.get(group) {
+            return c;
+        }
+        let c = self.group_classes.len() as u32;
+        self.group_classes.push(group.to_string());
+        self.group_class_of.insert(group.to_string(), c);
+        c
     }
 
     fn new_node(&mut self, rule: usize, parent: Option<usize>) -> usize {
@@ -222,16 +253,25 @@ impl RuleTree {
 
     /// R4.3.3: under every node whose group string word-matches `group`.
     pub(crate) fn attach_by_group(&mut self, rule: usize, group: &str) -> bool {
-        // The pattern is folded once; the walk tests every node's group
-        // string without allocating (the stock ruleset has hundreds of
-        // if_group rules over thousands of nodes).
+        // The pattern is folded once and tested once per distinct group
+        // string (the stock ruleset has 129 if_group rules and 6,700 nodes).
         let pattern = WordPattern::new(group);
+        let matching: Vec<bool> = self
+            .group_classes
+            .iter()
+            .map(|g| pattern.matches(g))
+            .collect();
         let targets: Vec<usize> = self
             .walk()
             .into_iter()
             .filter(|&n| {
                 let r = self.nodes[n].rule;
-                r != rule && pattern.matches(&self.rules[r].group)
+                r != rule
+                    && match self.group_class.get(r) {
+                        Some(&c) => matching[c as usize],
+                        // Not interned (cannot happen: push_rule interns).
+                        None => pattern.matches(&self.rules[r].group),
+                    }
             })
             .collect();
         for &t in &targets {
