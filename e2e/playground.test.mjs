@@ -3,7 +3,7 @@
 // scripts/test-web.sh; exits non-zero on the first failed check.
 //
 // Checks: the default Falco example shows rule 100603 at level 8 for the
-// Warning alert; an event's explain view shows the rule search; a click on
+// Warning alert; the wasm bench's export answers; an event's explain view shows the rule search; a click on
 // a rule in the rules pane asks why it did not fire for the selected event;
 // a typed rule and event give their verdict; a share link
 // opened in a fresh browser context reproduces the state; no network
@@ -86,6 +86,14 @@ async function main() {
     const warning = await cardHead(page, 2);
     check(/rule 100603/.test(warning) && /\b8\b/.test(warning), `Warning alert -> rule 100603 level 8 ("${warning.replace(/\s+/g, " ")}")`);
     await page.screenshot({ path: path.join(artifacts, "playground.png") });
+
+    // 1a. The wasm bench's export (scripts/bench-wasm.sh) is reachable and counts alerts.
+    const bench = await page.evaluate(() => JSON.parse(window.wasmBindings.rulelabBench(
+      JSON.stringify({ decoders: [], lists: [], rules: [{ name: "r.xml", text:
+        '<group name="t,"><rule id="1" level="0" noalert="1"><category>syslog</category><description>t</description></rule>'
+        + '<rule id="100001" level="5"><match>boom</match><description>x</description></rule></group>' }] }),
+      "boom\nfine\nboom", "stdin")));
+    check(bench.events === 3 && bench.alerts === 2, `window.wasmBindings.rulelabBench counts 2 alerts in 3 events (${JSON.stringify(bench)})`);
 
     // 1b. Explain: the first event's tree, then "why not" a clicked rule.
     const explain = page.locator("article.event:nth-of-type(1) details.explain");

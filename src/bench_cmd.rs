@@ -13,6 +13,10 @@
 //! before. The session clock advances one second per 100 events, so the
 //! events stateful rules keep expire with their timeframes and the stream
 //! heap stays flat as N grows.
+//!
+//! `--write-inputs DIR` also writes the W1 and W2 inputs (sources, location,
+//! lines) as JSON, so the wasm bench (`e2e/bench-wasm.mjs`, workload W4)
+//! runs the engine in a browser on exactly the same events.
 
 use crate::heap;
 use crate::{BenchArgs, RulesetArgs};
@@ -32,7 +36,34 @@ pub struct Row {
     pub events_per_sec: f64,
     /// Peak heap while running, above the heap live before, in bytes.
     pub stream_heap: usize,
+    /// Events that alerted (the evaluation workloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<usize>,
     pub note: String,
+}
+
+/// The inputs of one evaluation workload, as `--write-inputs` writes them:
+/// the wasm bench evaluates `events` in one session, in order, at
+/// `location`, with the session clock of [`evaluate`].
+#[derive(serde::Serialize)]
+struct Inputs<'a> {
+    workload: &'a str,
+    location: &'a str,
+    sources: &'a Sources,
+    events: &'a [&'a str],
+}
+
+fn write_inputs(dir: Option<&Path>, inputs: &Inputs) -> Result<(), String> {
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    if inputs.events.iter().any(|l| l.contains('\n')) {
+        return Err(format!("{}: an event spans lines", inputs.workload));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}.json", inputs.workload));
+    let json = serde_json::to_string(inputs).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn shared_dir(args: &BenchArgs) -> Result<PathBuf, String> {
@@ -122,6 +153,7 @@ fn row(workload: &str, n: usize, t: Duration, stream_heap: usize, note: String) 
         seconds: s,
         events_per_sec: if s > 0.0 { n as f64 / s } else { 0.0 },
         stream_heap,
+        alerts: None,
         note,
     }
 }
@@ -137,23 +169,36 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let mut rows = Vec::new();
     let wanted =
         |w: &str| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(w));
+    let dir = args.write_inputs.as_deref();
     if wanted("w1") {
-        w1(&shared, n, &mut rows)?;
+        w1(&shared, n, dir, &mut rows)?;
     }
     let mut ruleset_heap = 0;
     if wanted("w2") || wanted("w3") {
-        ruleset_heap = w2_w3(&shared, n, args.compile_runs, wanted("w2"), &mut rows)?;
+        let run_w2 = wanted("w2");
+        ruleset_heap = w2_w3(&shared, n, args.compile_runs, run_w2, dir, &mut rows)?;
     }
     let out = render(args.format, n, &rows, ruleset_heap);
     println!("{}", out.trim_end());
     Ok(ExitCode::SUCCESS)
 }
 
-fn w1(shared: &Path, n: usize, rows: &mut Vec<Row>) -> Result<(), String> {
+fn w1(shared: &Path, n: usize, dir: Option<&Path>, rows: &mut Vec<Row>) -> Result<(), String> {
     let corpus = crate::load::read_text(&shared.join("corpus/falco/events.jsonl"))?;
     let corpus: Vec<String> = corpus.lines().map(String::from).collect();
     let w1 = repeat(&corpus, n);
-    let falco = Ruleset::load(&defaults::falco_example())
+    let location = "/var/log/falco_events.json";
+    let sources = defaults::falco_example();
+    write_inputs(
+        dir,
+        &Inputs {
+            workload: "w1",
+            location,
+            sources: &sources,
+            events: &w1,
+        },
+    )?;
+    let falco = Ruleset::load(&sources)
         .ruleset
         .ok_or("the embedded Falco rules do not load")?;
     let start = Instant::now();
@@ -164,7 +209,7 @@ fn w1(shared: &Path, n: usize, rows: &mut Vec<Row>) -> Result<(), String> {
         }
     }
     let base = start.elapsed();
-    let (t1, h1, a1) = evaluate(&falco, &w1, "/var/log/falco_events.json");
+    let (t1, h1, a1) = evaluate(&falco, &w1, location);
     rows.push(row(
         "W1 serde_json::Value parse (baseline)",
         n,
@@ -172,16 +217,19 @@ fn w1(shared: &Path, n: usize, rows: &mut Vec<Row>) -> Result<(), String> {
         0,
         format!("{parsed} parsed"),
     ));
-    rows.push(row(
-        "W1 Falco JSON, integration rules",
-        n,
-        t1,
-        h1,
-        format!(
-            "{:.2}x the baseline; {a1} alerts",
-            t1.as_secs_f64() / base.as_secs_f64().max(1e-9)
-        ),
-    ));
+    rows.push(Row {
+        alerts: Some(a1),
+        ..row(
+            "W1 Falco JSON, integration rules",
+            n,
+            t1,
+            h1,
+            format!(
+                "{:.2}x the baseline; {a1} alerts",
+                t1.as_secs_f64() / base.as_secs_f64().max(1e-9)
+            ),
+        )
+    });
     Ok(())
 }
 
@@ -191,6 +239,7 @@ fn w2_w3(
     n: usize,
     compile_runs: usize,
     run_w2: bool,
+    dir: Option<&Path>,
     rows: &mut Vec<Row>,
 ) -> Result<usize, String> {
     let sources = stock_sources(shared)?;
@@ -214,14 +263,27 @@ fn w2_w3(
     if run_w2 {
         let upstream = upstream_lines(&shared.join("wazuh-4.11.1/testing/tests"))?;
         let w2 = repeat(&upstream, n);
-        let (t2, h2, a2) = evaluate(&stock, &w2, "stdin");
-        rows.push(row(
-            "W2 upstream suite mix, stock ruleset",
-            n,
-            t2,
-            h2,
-            format!("{} distinct lines; {a2} alerts", upstream.len()),
-        ));
+        let location = "stdin";
+        write_inputs(
+            dir,
+            &Inputs {
+                workload: "w2",
+                location,
+                sources: &sources,
+                events: &w2,
+            },
+        )?;
+        let (t2, h2, a2) = evaluate(&stock, &w2, location);
+        rows.push(Row {
+            alerts: Some(a2),
+            ..row(
+                "W2 upstream suite mix, stock ruleset",
+                n,
+                t2,
+                h2,
+                format!("{} distinct lines; {a2} alerts", upstream.len()),
+            )
+        });
     }
     rows.push(Row {
         workload: "W3 compile the stock ruleset".into(),
@@ -229,6 +291,7 @@ fn w2_w3(
         seconds: median.as_secs_f64(),
         events_per_sec: 0.0,
         stream_heap: 0,
+        alerts: None,
         note: format!(
             "median of {}; {} rules, {} decoders; ruleset heap {}",
             compile_times.len(),
@@ -246,7 +309,7 @@ fn render(format: crate::BenchFormat, n: usize, rows: &[Row], ruleset_heap: usiz
             "events": n,
             "rows": rows,
             "ruleset_heap_bytes": ruleset_heap,
-            "peak_heap_bytes": heap::peak(),
+            "peak_heap_bytes": heap::peak_since_enable(),
         }))
         .unwrap_or_default(),
         crate::BenchFormat::Markdown => {

@@ -70,6 +70,12 @@ pub fn peak() -> usize {
     PEAK.load(Ordering::Relaxed)
 }
 
+/// The highest heap counted since [`enable`] (allocations made before it
+/// excluded), over the last [`reset_peak`] window.
+pub fn peak_since_enable() -> usize {
+    peak().saturating_sub(ORIGIN)
+}
+
 /// Starts a new peak measurement from the current live bytes.
 pub fn reset_peak() {
     PEAK.store(live(), Ordering::Relaxed);

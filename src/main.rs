@@ -80,6 +80,12 @@ pub struct BenchArgs {
     /// Run only these workloads (repeatable: w1, w2, w3), e.g. to profile one.
     #[arg(long, value_name = "W")]
     pub only: Vec<String>,
+    /// Also write the W1 and W2 inputs (ruleset sources, location, the N
+    /// event lines) to DIR/w1.json and DIR/w2.json, for the wasm bench
+    /// (scripts/bench-wasm.sh). They hold the reference data: keep DIR
+    /// outside the repository.
+    #[arg(long, value_name = "DIR")]
+    pub write_inputs: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -23,6 +23,24 @@ fn engine_in_wasm_matches_the_cli_on_the_falco_example() {
 }
 
 #[wasm_bindgen_test]
+fn the_wasm_bench_counts_the_alerts_of_the_falco_example() {
+    let ws = Workspace::default_example();
+    let expected = engine::run(&ws)
+        .events
+        .iter()
+        .filter(|e| e.verdict.alert)
+        .count();
+    let events: Vec<&str> = ws.events.lines().collect();
+    let sources = serde_json::to_string(&rulelab_core::defaults::falco_example()).unwrap();
+    let out = crate::bench::rulelab_bench(&sources, &events.join("\n"), &ws.location).unwrap();
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(out["events"], events.len());
+    assert_eq!(out["alerts"], expected);
+    assert!(expected > 0);
+    assert!(crate::bench::rulelab_bench("not json", "", "stdin").is_err());
+}
+
+#[wasm_bindgen_test]
 fn share_fragment_round_trips_in_the_browser() {
     let ws = Workspace::from_example(rulelab_core::defaults::example("sshd").unwrap());
     let (frag, _) = state::to_fragment(&ws);

@@ -7,8 +7,10 @@
 //! * [`app`], [`editor`], [`results`]: Yew function components.
 //! * [`falco_panel`]: the Falco mapping panel (form, generated files, verdicts).
 //! * [`browser`]: the few DOM APIs used, each failing softly.
+//! * [`bench`]: the wasm bench (W4), exported to page JS as `rulelabBench`.
 
 mod app;
+mod bench;
 mod browser;
 mod editor;
 mod engine;
