@@ -17,6 +17,9 @@ pub(crate) struct Subject<'a> {
     pub log: &'a [u8],
     /// Whether the byte just before `log` in the C buffer is a terminator.
     pub before_is_nul: bool,
+    /// `log` lower-cased, made on first use, once per event, for the
+    /// patterns' literal searches.
+    pub lower: std::cell::OnceCell<Vec<u8>>,
 }
 
 impl<'a> Subject<'a> {
@@ -44,6 +47,16 @@ impl<'a> Subject<'a> {
         } else {
             e
         }
+    }
+
+    /// [`Subject::text`] lower-cased, when the copy was made.
+    pub fn lower_text(&self, p: isize) -> Option<&[u8]> {
+        let lower = self.lower.get_or_init(|| self.log.to_ascii_lowercase());
+        Some(if p < 0 {
+            &[]
+        } else {
+            &lower[(p as usize).min(lower.len())..]
+        })
     }
 
     /// The C string starting at position `p` (empty before or past `log`).
@@ -92,7 +105,7 @@ fn exec(
     start: isize,
     captures: bool,
 ) -> Option<(isize, crate::pattern::Match)> {
-    let m = pattern.exec(subj.text(start), captures)?;
+    let m = pattern.exec_lower(subj.text(start), subj.lower_text(start), captures)?;
     Some((start + m.end, m))
 }
 
@@ -222,6 +235,7 @@ fn run<T: Tracer>(
     let subj = Subject {
         log,
         before_is_nul: byte_before_log_is_terminator(pre),
+        lower: std::cell::OnceCell::new(),
     };
     // R5.6.1: PN iff a program name is present (even empty); no fallback.
     let (list, pname) = match &pre.program_name {
@@ -487,6 +501,7 @@ mod tests {
         let s = Subject {
             log: b"abc",
             before_is_nul: true,
+            lower: std::cell::OnceCell::new(),
         };
         assert_eq!(s.after(-1), -1);
         assert_eq!(s.text(-1), b"");
@@ -496,6 +511,7 @@ mod tests {
         let s = Subject {
             log: b"abc",
             before_is_nul: false,
+            lower: std::cell::OnceCell::new(),
         };
         assert_eq!(s.after(-1), 0);
         assert_eq!(s.text(0), b"abc");

@@ -136,9 +136,17 @@ impl Pattern {
     }
 
     pub fn is_match(&self, subject: &[u8]) -> bool {
+        self.is_match_lower(subject, None)
+    }
+
+    /// [`Pattern::is_match`] given also `subject` lower-cased (same length;
+    /// made once per event): OS_Match substrings and the OS_Regex literal
+    /// prefilters then use a SIMD substring search instead of folding
+    /// while they compare. Same result either way.
+    pub(crate) fn is_match_lower(&self, subject: &[u8], lower: Option<&[u8]>) -> bool {
         match &self.inner {
-            Inner::OsMatch(m) => m.is_match(subject),
-            Inner::OsRegex(r) => r.is_match(subject),
+            Inner::OsMatch(m) => m.is_match_lower(subject, lower),
+            Inner::OsRegex(r) => r.is_match_lower(subject, lower),
             Inner::Pcre2(r) => r.is_match(subject),
         }
     }
@@ -148,13 +156,24 @@ impl Pattern {
     /// OS_Match has no end position (R1.2.3): on success `end` is -1 and
     /// there are no captures.
     pub fn exec(&self, subject: &[u8], captures: bool) -> Option<Match> {
+        self.exec_lower(subject, None, captures)
+    }
+
+    /// [`Pattern::exec`] given also `subject` lower-cased (see
+    /// [`Pattern::is_match_lower`]).
+    pub(crate) fn exec_lower(
+        &self,
+        subject: &[u8],
+        lower: Option<&[u8]>,
+        captures: bool,
+    ) -> Option<Match> {
         match &self.inner {
-            Inner::OsMatch(m) => m.is_match(subject).then(|| Match {
+            Inner::OsMatch(m) => m.is_match_lower(subject, lower).then(|| Match {
                 end: -1,
                 captures: Vec::new(),
             }),
             Inner::OsRegex(r) => r
-                .exec(subject, captures)
+                .exec_lower(subject, lower, captures)
                 .map(|(end, captures)| Match { end, captures }),
             Inner::Pcre2(r) => r
                 .exec(subject, captures)

@@ -4,6 +4,7 @@
 //! compile time into one of five shapes (R1.1.5). Matching never allocates.
 //! The subject is treated as a C string: it ends at its first NUL byte (§0.2).
 
+use super::fold::Needle;
 use super::PatternError;
 
 /// Maximum pattern length (`OS_PATTERN_MAXSIZE`, R1.1.1).
@@ -21,7 +22,7 @@ enum Alt {
     Suffix(Vec<u8>),
     /// `x`: substring; `None` when the part contains a byte >= 0x80, which
     /// can never match (R1.2.4).
-    Substring(Option<Vec<u8>>),
+    Substring(Option<Needle>),
 }
 
 /// A compiled OS_Match pattern.
@@ -90,7 +91,7 @@ impl OsMatch {
                     // R1.2.4: signed-char comparison never equals.
                     Alt::Substring(None)
                 } else {
-                    Alt::Substring(Some(a.to_vec()))
+                    Alt::Substring(Some(Needle::new(a.to_vec())))
                 }
             })
             .collect();
@@ -115,14 +116,21 @@ impl OsMatch {
     }
 
     pub fn is_match(&self, subject: &[u8]) -> bool {
+        self.is_match_lower(subject, None)
+    }
+
+    /// [`OsMatch::is_match`] with, optionally, `subject` lower-cased (same
+    /// length) for the substring searches.
+    pub fn is_match_lower(&self, subject: &[u8], lower: Option<&[u8]>) -> bool {
         let s = c_str(subject);
+        let lower = lower.and_then(|l| l.get(..s.len()));
         let hit = self.alts.iter().any(|alt| match alt {
             Alt::Always => true,
             Alt::Exact(x) => eq_fold(s, x),
             Alt::Prefix(x) => s.len() >= x.len() && eq_fold(&s[..x.len()], x),
             Alt::Suffix(x) => s.len() >= x.len() && eq_fold(&s[s.len() - x.len()..], x),
             Alt::Substring(None) => false,
-            Alt::Substring(Some(x)) => super::fold::contains_folded(s, x),
+            Alt::Substring(Some(x)) => x.found_in(s, lower),
         });
         hit != self.negate
     }
@@ -134,6 +142,20 @@ mod tests {
 
     fn m(p: &str, s: &str) -> bool {
         OsMatch::compile(p).unwrap().is_match(s.as_bytes())
+    }
+
+    proptest::proptest! {
+        /// Searching a lower-cased copy of the subject (the per-event copy)
+        /// gives the same answer as folding while comparing.
+        #[test]
+        fn lower_cased_copy_gives_the_same_answer(
+            pattern in "[aB1 :|^$!]{0,8}",
+            subject in proptest::collection::vec(proptest::prop_oneof![proptest::strategy::Just(b'a'), proptest::strategy::Just(b'A'), proptest::strategy::Just(b'b'), proptest::strategy::Just(b'1'), proptest::strategy::Just(b' '), proptest::strategy::Just(b':'), proptest::strategy::Just(0xc3u8), proptest::strategy::Just(0u8)], 0..16),
+        ) {
+            let p = OsMatch::compile(&pattern).unwrap();
+            let lower = subject.to_ascii_lowercase();
+            proptest::prop_assert_eq!(p.is_match_lower(&subject, Some(&lower)), p.is_match(&subject));
+        }
     }
 
     // decoding.md §1.4

@@ -18,6 +18,7 @@
 //!
 //! The subject is a C string for this engine: it ends at its first NUL (§0.2).
 
+use super::fold::Needle;
 use super::osmatch::c_str;
 use super::PatternError;
 use std::ops::Range;
@@ -152,7 +153,7 @@ struct Alt {
     end: bool,
     /// The longest run of literal cells: a necessary condition of a match
     /// (see [`Alt::may_match`]).
-    required: Vec<u8>,
+    required: Needle,
     /// The leading literal run of a `^` alternative: the subject must start
     /// with it.
     prefix: Vec<u8>,
@@ -211,7 +212,7 @@ impl Alt {
             cells,
             begin,
             end,
-            required,
+            required: Needle::new(required),
             prefix: if begin { prefix } else { Vec::new() },
         }
     }
@@ -219,16 +220,15 @@ impl Alt {
     /// A cheap necessary condition: false means the alternative cannot match
     /// `s` (already cut at its NUL).
     #[inline]
-    fn may_match(&self, s: &[u8]) -> bool {
+    fn may_match(&self, s: &[u8], lower: Option<&[u8]>) -> bool {
         if !self.prefix.is_empty() {
             return s.len() >= self.prefix.len()
                 && s.iter()
                     .zip(&self.prefix)
                     .all(|(h, n)| h.to_ascii_lowercase() == *n)
-                && (self.required.len() <= self.prefix.len()
-                    || super::fold::contains_folded(s, &self.required));
+                && (self.required.len() <= self.prefix.len() || self.required.found_in(s, lower));
         }
-        super::fold::contains_folded(s, &self.required)
+        self.required.found_in(s, lower)
     }
 
     #[inline]
@@ -371,9 +371,21 @@ impl OsRegex {
     /// Runs the alternatives in pattern order (R2.4.1). Returns `last` and,
     /// when `want_captures`, the captures of the winning alternative.
     pub fn exec(&self, subject: &[u8], want_captures: bool) -> Option<(isize, Vec<Range<usize>>)> {
+        self.exec_lower(subject, None, want_captures)
+    }
+
+    /// [`OsRegex::exec`] with, optionally, `subject` lower-cased (same
+    /// length) for the literal prefilters.
+    pub fn exec_lower(
+        &self,
+        subject: &[u8],
+        lower: Option<&[u8]>,
+        want_captures: bool,
+    ) -> Option<(isize, Vec<Range<usize>>)> {
         let s = c_str(subject);
+        let lower = lower.and_then(|l| l.get(..s.len()));
         let capturing = want_captures && self.has_groups;
-        for alt in self.alts.iter().filter(|a| a.may_match(s)) {
+        for alt in self.alts.iter().filter(|a| a.may_match(s, lower)) {
             if capturing {
                 let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
                 if let Some(last) = run(alt, s, Some(&mut pos)) {
@@ -411,10 +423,16 @@ impl OsRegex {
     }
 
     pub fn is_match(&self, subject: &[u8]) -> bool {
+        self.is_match_lower(subject, None)
+    }
+
+    /// [`OsRegex::is_match`] with, optionally, `subject` lower-cased.
+    pub fn is_match_lower(&self, subject: &[u8], lower: Option<&[u8]>) -> bool {
         let s = c_str(subject);
+        let lower = lower.and_then(|l| l.get(..s.len()));
         self.alts
             .iter()
-            .any(|alt| alt.may_match(s) && run(alt, s, None).is_some())
+            .any(|alt| alt.may_match(s, lower) && run(alt, s, None).is_some())
     }
 }
 
@@ -998,6 +1016,10 @@ mod tests {
                 let Ok(r) = OsRegex::compile(&pattern.concat()) else { return Ok(()) };
                 prop_assert_eq!(r.is_match(&subject), unfiltered(&r, &subject).is_some());
                 prop_assert_eq!(r.exec(&subject, false).map(|m| m.0), unfiltered(&r, &subject));
+                // With the subject lower-cased once (the per-event copy).
+                let lower = subject.to_ascii_lowercase();
+                prop_assert_eq!(r.is_match_lower(&subject, Some(&lower)), unfiltered(&r, &subject).is_some());
+                prop_assert_eq!(r.exec_lower(&subject, Some(&lower), false).map(|m| m.0), unfiltered(&r, &subject));
             }
         }
 
@@ -1005,11 +1027,11 @@ mod tests {
         fn runs_and_prefixes() {
             let r = OsRegex::compile("^Failed \\w+ for (\\S+) from|sshd\\d+x: abc").unwrap();
             assert_eq!(
-                (r.alts[0].prefix.as_slice(), r.alts[0].required.as_slice()),
+                (r.alts[0].prefix.as_slice(), r.alts[0].required.as_bytes()),
                 (&b"failed "[..], &b"failed "[..])
             );
             assert_eq!(
-                (r.alts[1].prefix.as_slice(), r.alts[1].required.as_slice()),
+                (r.alts[1].prefix.as_slice(), r.alts[1].required.as_bytes()),
                 (&b""[..], &b"x: abc"[..])
             );
             assert!(r.is_match(b"FAILED password for root from"));

@@ -154,6 +154,9 @@ impl MatchState {
 /// Per-event context while walking the tree.
 pub struct EventCtx<'a> {
     pub event: &'a Event,
+    /// The event's log lower-cased, made on first use, for `<match>` and
+    /// `<regex>`.
+    pub lower_log: std::cell::OnceCell<Vec<u8>>,
     pub decoder: Option<&'a DecoderMatch>,
     pub now: Now,
     /// The current event's `matched` mark, set by a successful search.
@@ -417,28 +420,40 @@ impl Matcher<'_> {
                 });
             }
         }
+        let log_lower = (rule.match_.is_some() || rule.regex.is_some()).then(|| {
+            ctx.lower_log
+                .get_or_init(|| ev.pre.log.to_ascii_lowercase().into_bytes())
+                .as_slice()
+        });
         let checks = [
             (
                 "program_name",
                 &rule.program_name,
                 ev.pre.program_name.as_deref(),
+                None,
             ),
-            ("id", &rule.id_cond, st(StaticField::Id)),
+            ("id", &rule.id_cond, st(StaticField::Id), None),
             (
                 "system_name",
                 &rule.system_name,
                 st(StaticField::SystemName),
+                None,
             ),
-            ("protocol", &rule.protocol, st(StaticField::Protocol)),
-            ("match", &rule.match_, Some(ev.pre.log.as_str())),
-            ("regex", &rule.regex, Some(ev.pre.log.as_str())),
-            ("action", &rule.action, st(StaticField::Action)),
-            ("url", &rule.url, st(StaticField::Url)),
-            ("location", &rule.location, Some(ev.pre.location.as_str())),
+            ("protocol", &rule.protocol, st(StaticField::Protocol), None),
+            ("match", &rule.match_, Some(ev.pre.log.as_str()), log_lower),
+            ("regex", &rule.regex, Some(ev.pre.log.as_str()), log_lower),
+            ("action", &rule.action, st(StaticField::Action), None),
+            ("url", &rule.url, st(StaticField::Url), None),
+            (
+                "location",
+                &rule.location,
+                Some(ev.pre.location.as_str()),
+                None,
+            ),
         ];
-        for (element, cond, value) in checks {
+        for (element, cond, value, lower) in checks {
             if let Some(c) = cond {
-                if !c.test(value) {
+                if !c.test_lower(value, lower) {
                     fail!(pattern_gate(element, c, value));
                 }
             }

@@ -19,8 +19,14 @@ pub enum Matcher {
 
 impl Matcher {
     pub fn is_match(&self, value: &str) -> bool {
+        self.is_match_lower(value, None)
+    }
+
+    /// [`Matcher::is_match`] given also `value` lower-cased (see
+    /// `Pattern::is_match_lower`).
+    pub(crate) fn is_match_lower(&self, value: &str, lower: Option<&[u8]>) -> bool {
         match self {
-            Matcher::Pattern(p) => p.is_match(value.as_bytes()),
+            Matcher::Pattern(p) => p.is_match_lower(value.as_bytes(), lower),
             Matcher::Exact(s) => s == value,
         }
     }
@@ -44,9 +50,14 @@ pub struct Cond {
 
 impl Cond {
     pub fn test(&self, value: Option<&str>) -> bool {
+        self.test_lower(value, None)
+    }
+
+    /// [`Cond::test`] given also the value lower-cased.
+    pub(crate) fn test_lower(&self, value: Option<&str>, lower: Option<&[u8]>) -> bool {
         match value {
             None => false,
-            Some(v) => self.matcher.is_match(v) != self.negate,
+            Some(v) => self.matcher.is_match_lower(v, lower) != self.negate,
         }
     }
 }
