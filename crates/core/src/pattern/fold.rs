@@ -10,11 +10,16 @@
 /// Whether `needle` (already lower-case ASCII where it is a letter) occurs
 /// in `hay`, ASCII letters compared case-insensitively.
 pub(crate) fn contains_folded(hay: &[u8], needle: &[u8]) -> bool {
+    find_folded(hay, needle).is_some()
+}
+
+/// The first position of `needle` in `hay` as [`contains_folded`] compares.
+pub(crate) fn find_folded(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&first, rest)) = needle.split_first() else {
-        return true;
+        return Some(0);
     };
     if hay.len() < needle.len() {
-        return false;
+        return None;
     }
     let last_start = hay.len() - needle.len();
     let upper = first.to_ascii_uppercase();
@@ -26,7 +31,7 @@ pub(crate) fn contains_folded(hay: &[u8], needle: &[u8]) -> bool {
         } else {
             memchr::memchr2(first, upper, window)
         };
-        let Some(k) = found else { return false };
+        let k = found?;
         let at = from + k;
         let tail = &hay[at + 1..at + needle.len()];
         if tail
@@ -34,11 +39,11 @@ pub(crate) fn contains_folded(hay: &[u8], needle: &[u8]) -> bool {
             .zip(rest)
             .all(|(h, n)| h.to_ascii_lowercase() == *n)
         {
-            return true;
+            return Some(at);
         }
         from = at + 1;
     }
-    false
+    None
 }
 
 /// A lower-case needle, searched either in a subject as is (folding while
@@ -76,34 +81,38 @@ impl Needle {
     /// (same length).
     #[inline]
     pub fn found_in(&self, hay: &[u8], lower: Option<&[u8]>) -> bool {
+        self.find(hay, lower).is_some()
+    }
+
+    /// The first position of the needle in `hay` (see [`Needle::found_in`]).
+    #[inline]
+    pub fn find(&self, hay: &[u8], lower: Option<&[u8]>) -> Option<usize> {
         match lower {
             Some(l) if l.len() == hay.len() => self.in_lower(l),
-            _ => contains_folded(hay, &self.lower),
+            _ => find_folded(hay, &self.lower),
         }
     }
 
-    fn in_lower(&self, hay: &[u8]) -> bool {
+    fn in_lower(&self, hay: &[u8]) -> Option<usize> {
         let n = self.lower.len();
         let Some(&b) = self.lower.get(self.rare) else {
-            return true; // empty needle
+            return Some(0); // empty needle
         };
         if hay.len() < n {
-            return false;
+            return None;
         }
         // Candidates: positions of the rare byte where the needle would fit.
         let end = hay.len() - n + self.rare + 1;
         let mut from = self.rare;
         while from < end {
-            let Some(k) = memchr::memchr(b, &hay[from..end]) else {
-                return false;
-            };
+            let k = memchr::memchr(b, &hay[from..end])?;
             let at = from + k - self.rare;
             if hay[at..at + n] == self.lower[..] {
-                return true;
+                return Some(at);
             }
             from += k + 1;
         }
-        false
+        None
     }
 }
 
@@ -137,6 +146,7 @@ mod tests {
             prop_assert_eq!(contains_folded(&hay, &needle), naive(&hay, &needle));
             let n = Needle::new(needle.clone());
             prop_assert_eq!(n.found_in(&hay, Some(&hay.to_ascii_lowercase())), naive(&hay, &needle));
+            prop_assert_eq!(n.find(&hay, Some(&hay.to_ascii_lowercase())), n.find(&hay, None));
         }
     }
 }

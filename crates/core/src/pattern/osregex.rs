@@ -154,6 +154,9 @@ struct Alt {
     /// The longest run of literal cells: a necessary condition of a match
     /// (see [`Alt::may_match`]).
     required: Needle,
+    /// Every run of literal cells, in pattern order, when there are two or
+    /// more: they must occur in this order without overlapping.
+    runs: Vec<Needle>,
     /// The leading literal run of a `^` alternative: the subject must start
     /// with it.
     prefix: Vec<u8>,
@@ -170,11 +173,18 @@ struct Alt {
 /// (`\w+\d\dx` matches `a1b`), so a final literal there is not required.
 /// Literals >= 0x80 equal nothing (R2.1.9) and break runs, as do marks and
 /// classes.
-fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>) {
+///
+/// Order: the last pass through each literal cell of the successful attempt
+/// happens at increasing subject positions (a hand-over only returns to a
+/// class after the runs before it were passed, and moves forward from the
+/// position saved then), so the runs occur in pattern order without
+/// overlapping.
+fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
     let cells = match cells {
         [.., Cell::Code(_), Cell::Lit(_)] => &cells[..cells.len() - 1],
         _ => cells,
     };
+    let mut runs: Vec<Vec<u8>> = Vec::new();
     let mut best: Vec<u8> = Vec::new();
     let mut cur: Vec<u8> = Vec::new();
     let mut prefix: Option<Vec<u8>> = None;
@@ -185,6 +195,9 @@ fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>) {
             other => {
                 if prefix.is_none() {
                     prefix = Some(cur.clone());
+                }
+                if !cur.is_empty() {
+                    runs.push(cur.clone());
                 }
                 if cur.len() > best.len() {
                     best = std::mem::take(&mut cur);
@@ -202,16 +215,22 @@ fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>) {
         }
         k += 1;
     }
-    (best, prefix.unwrap_or_default())
+    (best, prefix.unwrap_or_default(), runs)
 }
 
 impl Alt {
     fn new(cells: Vec<Cell>, begin: bool, end: bool) -> Alt {
-        let (required, prefix) = literal_runs(&cells);
+        let (required, prefix, runs) = literal_runs(&cells);
+        let runs = if runs.len() >= 2 {
+            runs.into_iter().map(Needle::new).collect()
+        } else {
+            Vec::new()
+        };
         Alt {
             cells,
             begin,
             end,
+            runs,
             required: Needle::new(required),
             prefix: if begin { prefix } else { Vec::new() },
         }
@@ -222,13 +241,32 @@ impl Alt {
     #[inline]
     fn may_match(&self, s: &[u8], lower: Option<&[u8]>) -> bool {
         if !self.prefix.is_empty() {
-            return s.len() >= self.prefix.len()
+            if !(s.len() >= self.prefix.len()
                 && s.iter()
                     .zip(&self.prefix)
                     .all(|(h, n)| h.to_ascii_lowercase() == *n)
-                && (self.required.len() <= self.prefix.len() || self.required.found_in(s, lower));
+                && (self.required.len() <= self.prefix.len() || self.required.found_in(s, lower)))
+            {
+                return false;
+            }
+        } else if !self.required.found_in(s, lower) {
+            return false;
         }
-        self.required.found_in(s, lower)
+        self.runs_in_order(s, lower)
+    }
+
+    /// Whether every literal run occurs after the previous one.
+    fn runs_in_order(&self, s: &[u8], lower: Option<&[u8]>) -> bool {
+        let mut from = 0;
+        for run in &self.runs {
+            let hay = s.get(from..).unwrap_or(&[]);
+            let low = lower.map(|l| l.get(from..).unwrap_or(&[]));
+            match run.find(hay, low) {
+                Some(at) => from += at + run.len(),
+                None => return false,
+            }
+        }
+        true
     }
 
     #[inline]
