@@ -77,7 +77,7 @@ pub fn predecode(location: &str, message: &str, manager_name: &str) -> Predecode
     match try_predecode(location, message, manager_name) {
         Ok(p) => p,
         Err(_) => {
-            let p = parse_message(message.as_bytes());
+            let p = parse_message(message);
             p.finish_local(location_bytes(location), manager_name)
         }
     }
@@ -90,7 +90,7 @@ pub fn try_predecode(
     manager_name: &str,
 ) -> Result<Predecoded, PredecodeError> {
     let loc = location_bytes(location);
-    let parsed = parse_message(message.as_bytes());
+    let parsed = parse_message(message);
     if loc.first() == Some(&b'[') {
         parsed.finish_agent(loc)
     } else {
@@ -140,7 +140,7 @@ pub fn frame_line(line: &str) -> Vec<&str> {
 /// NUL and the unescape buffer truncates (decoding.md §8).
 fn location_bytes(location: &str) -> &[u8] {
     let b = location.as_bytes();
-    let b = match b.iter().position(|&c| c == 0) {
+    let b = match memchr::memchr(0, b) {
         Some(n) => &b[..n],
         None => b,
     };
@@ -454,15 +454,18 @@ impl Parsed {
 }
 
 /// `OS_CleanMSG` on the message part (decoding.md §4.2–§4.6).
-fn parse_message(message: &[u8]) -> Parsed {
-    // decoding.md R4.2.2: the message is a C string.
-    let message = match message.iter().position(|&c| c == 0) {
-        Some(n) => &message[..n],
+fn parse_message(message: &str) -> Parsed {
+    // decoding.md R4.2.2: the message is a C string (a NUL is a char
+    // boundary, so the text up to it is still UTF-8: no validation).
+    let message = match memchr::memchr(0, message.as_bytes()) {
+        Some(n) => message.get(..n).unwrap_or(message),
         None => message,
     };
+    let full_log = message.to_string();
+    let message = message.as_bytes();
     let len = message.len();
     let mut out = Parsed {
-        full_log: lossy(message),
+        full_log,
         buf: Buf::new(message),
         log: 0,
         timestamp: None,

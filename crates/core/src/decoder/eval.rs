@@ -228,7 +228,7 @@ fn run<T: Tracer>(
 ) -> Option<(usize, usize)> {
     let raw = pre.log.as_bytes();
     // A C string ends at its first NUL.
-    let log = match raw.iter().position(|&b| b == 0) {
+    let log = match memchr::memchr(0, raw) {
         Some(i) => &raw[..i],
         None => raw,
     };
