@@ -68,7 +68,7 @@ const MAX_REPEAT: u32 = 65535;
 
 #[derive(Debug, Clone)]
 enum Engine {
-    Plain(Box<meta::Regex>),
+    Plain(Box<LazyPlain>),
     Fancy(Box<fancy_regex::Regex>),
 }
 
@@ -79,11 +79,67 @@ pub struct Pcre2 {
     main: Engine,
     /// Used for subjects that end with LF when the pattern has a
     /// non-multiline `$`/`\Z` (R3.2.1).
-    nl: Option<Engine>,
+    nl: Option<NlEngine>,
     /// Engine group index (1-based; index 0 unused) → PCRE2 group number.
     group_map: Vec<u32>,
     /// Number of PCRE2 groups.
     groups: u32,
+}
+
+/// A `regex`-compatible engine built on first use. Loading the stock
+/// ruleset compiles hundreds of PCRE2 patterns and an event reaches few of
+/// them, so the pattern is only parsed when it loads (syntax errors are
+/// load errors as before) and its automata are built when a subject first
+/// reaches it (issue 8, W3). A build that still fails then (the NFA size
+/// limit) makes the pattern match nothing.
+#[derive(Debug, Clone)]
+struct LazyPlain {
+    src: String,
+    regex: std::sync::OnceLock<Option<meta::Regex>>,
+}
+
+impl LazyPlain {
+    fn get(&self) -> Option<&meta::Regex> {
+        self.regex
+            .get_or_init(|| build_plain(&self.src).ok())
+            .as_ref()
+    }
+}
+
+fn syntax_config() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new().utf8(true)
+}
+
+// The `regex` crate's configuration (leftmost-first, UTF-8, its size limits)
+// without the fully compiled DFA: building one for each of the ruleset's
+// small patterns was a third of the compile time (issue 8, W3); the lazy
+// DFA serves the same searches.
+fn build_plain(src: &str) -> Result<meta::Regex, String> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(true)
+                .nfa_size_limit(Some(10 * (1 << 20)))
+                .hybrid_cache_capacity(2 * (1 << 20))
+                .dfa(false),
+        )
+        .syntax(syntax_config())
+        .build(src)
+        .map_err(|e| e.to_string())
+}
+
+/// The variant for subjects that end with LF, built on first use: such
+/// subjects are rare (lines arrive without their LF), and building a
+/// look-ahead (fancy-regex) engine for every pattern with `$` was most of
+/// the PCRE2 compile time (issue 8, W3). It differs from the main engine
+/// only in the end anchor, which the main build has already checked; should
+/// its build still fail, the main engine serves (and `$` then does not
+/// match before a final LF).
+#[derive(Debug, Clone)]
+struct NlEngine {
+    src: String,
+    engine: std::sync::OnceLock<Option<Engine>>,
 }
 
 fn perr(message: impl Into<String>, offset: usize) -> PatternError {
@@ -1268,23 +1324,12 @@ fn build(src: &str, fancy: bool) -> Result<Engine, String> {
             .map(|r| Engine::Fancy(Box::new(r)))
             .map_err(|e| e.to_string())
     } else {
-        // The `regex` crate's configuration (leftmost-first, UTF-8, its size
-        // limits) without the fully compiled DFA: building one for each of
-        // the ruleset's small patterns was a third of the compile time
-        // (issue 8, W3); the lazy DFA serves the same searches.
-        meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                    .utf8_empty(true)
-                    .nfa_size_limit(Some(10 * (1 << 20)))
-                    .hybrid_cache_capacity(2 * (1 << 20))
-                    .dfa(false),
-            )
-            .syntax(regex_automata::util::syntax::Config::new().utf8(true))
-            .build(src)
-            .map(|r| Engine::Plain(Box::new(r)))
-            .map_err(|e| e.to_string())
+        regex_automata::util::syntax::parse_with(src, &syntax_config())
+            .map_err(|e| e.to_string())?;
+        Ok(Engine::Plain(Box::new(LazyPlain {
+            src: src.to_string(),
+            regex: std::sync::OnceLock::new(),
+        })))
     }
 }
 
@@ -1387,12 +1432,10 @@ impl Pcre2 {
         }
         let main_src = finish(&out, r"\z", tr.fancy);
         let main = build(&main_src, tr.fancy).map_err(|e| perr(e, 0))?;
-        let nl = if tr.has_eol {
-            let src = finish(&out, r"(?=\n?\z)", true);
-            Some(build(&src, true).map_err(|e| perr(e, 0))?)
-        } else {
-            None
-        };
+        let nl = tr.has_eol.then(|| NlEngine {
+            src: finish(&out, r"(?=\n?\z)", true),
+            engine: std::sync::OnceLock::new(),
+        });
         Ok(Pcre2 {
             utf,
             main,
@@ -1421,7 +1464,11 @@ impl Pcre2 {
 
     fn engine(&self, s: &[u8]) -> &Engine {
         match &self.nl {
-            Some(nl) if s.last() == Some(&b'\n') => nl,
+            Some(nl) if s.last() == Some(&b'\n') => nl
+                .engine
+                .get_or_init(|| build(&nl.src, true).ok())
+                .as_ref()
+                .unwrap_or(&self.main),
             _ => &self.main,
         }
     }
@@ -1432,7 +1479,7 @@ impl Pcre2 {
             return false;
         };
         match self.engine(s) {
-            Engine::Plain(r) => r.is_match(text.as_ref()),
+            Engine::Plain(r) => r.get().is_some_and(|r| r.is_match(text.as_ref())),
             Engine::Fancy(r) => r.is_match(&text).unwrap_or(false),
         }
     }
@@ -1451,7 +1498,7 @@ impl Pcre2 {
         let engine = self.engine(s);
         if !want || self.groups == 0 {
             let m = match engine {
-                Engine::Plain(r) => r.find(text.as_ref()).map(|m| m.end()),
+                Engine::Plain(r) => r.get()?.find(text.as_ref()).map(|m| m.end()),
                 Engine::Fancy(r) => r.find(&text).ok().flatten().map(|m| m.end()),
             }?;
             return Some((back(m) as isize - 1, Vec::new()));
@@ -1459,6 +1506,7 @@ impl Pcre2 {
         // Engine groups → (start, end) in the view.
         let locs: Vec<Option<(usize, usize)>> = match engine {
             Engine::Plain(r) => {
+                let r = r.get()?;
                 let mut c = r.create_captures();
                 r.captures(text.as_ref(), &mut c);
                 if !c.is_match() {
