@@ -60,16 +60,21 @@ pub struct RuleTree {
     /// once per distinct string (rules of one `<group>` share it) instead
     /// of once per node. Cleared by [`RuleTree::index`].
     group_class: Vec<u32>,
-    group_classes: Vec<String>,
     group_class_of: HashMap<String, u32>,
+    /// The distinct group strings lower-cased, each followed by a NUL (no
+    /// XML text holds one, so no needle spans two), and where each starts:
+    /// one substring search over this text serves all of them.
+    group_text: Vec<u8>,
+    group_start: Vec<usize>,
 }
 
 impl RuleTree {
     /// Builds the matching indexes once the tree is complete.
     pub(crate) fn index(&mut self) {
         self.group_class = Vec::new();
-        self.group_classes = Vec::new();
         self.group_class_of = HashMap::new();
+        self.group_text = Vec::new();
+        self.group_start = Vec::new();
         self.decoded_as = self
             .rules
             .iter()
@@ -113,8 +118,11 @@ impl RuleTree {
         if let Some(&c) = self.group_class_of.get(group) {
             return c;
         }
-        let c = self.group_classes.len() as u32;
-        self.group_classes.push(group.to_string());
+        let c = self.group_start.len() as u32;
+        self.group_start.push(self.group_text.len());
+        self.group_text
+            .extend(group.bytes().map(|b| b.to_ascii_lowercase()));
+        self.group_text.push(0);
         self.group_class_of.insert(group.to_string(), c);
         c
     }
@@ -256,11 +264,7 @@ impl RuleTree {
         // The pattern is folded once and tested once per distinct group
         // string (the stock ruleset has 129 if_group rules and 6,700 nodes).
         let pattern = WordPattern::new(group);
-        let matching: Vec<bool> = self
-            .group_classes
-            .iter()
-            .map(|g| pattern.matches(g))
-            .collect();
+        let matching = pattern.classes(&self.group_text, &self.group_start);
         let targets: Vec<usize> = self
             .walk()
             .into_iter()
@@ -387,6 +391,28 @@ impl WordPattern {
         WordPattern { alts }
     }
 
+    /// Which of the NUL-terminated lower-case strings of `text` (starting at
+    /// `starts`) the pattern matches: one `memmem` pass per alternative.
+    fn classes(&self, text: &[u8], starts: &[usize]) -> Vec<bool> {
+        let mut out = vec![false; starts.len()];
+        for (anchored, lit) in &self.alts {
+            if *anchored {
+                for (k, &at) in starts.iter().enumerate() {
+                    out[k] |= text[at..].starts_with(lit);
+                }
+            } else if lit.is_empty() {
+                out.iter_mut().for_each(|m| *m = true);
+            } else {
+                for at in memchr::memmem::find_iter(text, lit) {
+                    // The string holding position `at`.
+                    let k = starts.partition_point(|&s| s <= at) - 1;
+                    out[k] = true;
+                }
+            }
+        }
+        out
+    }
+
     fn matches(&self, text: &str) -> bool {
         let text = text.as_bytes();
         self.alts.iter().any(|(anchored, lit)| {
@@ -460,6 +486,27 @@ mod tests {
             }
             xml.push_str("</group>\n");
             prop_assert_eq!(load(&xml, false), load(&xml, true));
+        }
+    }
+
+    proptest! {
+        /// One pass over the concatenated group strings answers as testing
+        /// each string.
+        #[test]
+        fn classes_agree_with_matches(
+            pattern in "[abAB,|^]{0,6}",
+            groups in proptest::collection::vec("[abAB,]{0,6}", 1..6),
+        ) {
+            let p = WordPattern::new(&pattern);
+            let mut text = Vec::new();
+            let mut starts = Vec::new();
+            for g in &groups {
+                starts.push(text.len());
+                text.extend(g.bytes().map(|b| b.to_ascii_lowercase()));
+                text.push(0);
+            }
+            let expected: Vec<bool> = groups.iter().map(|g| p.matches(g)).collect();
+            prop_assert_eq!(p.classes(&text, &starts), expected);
         }
     }
 
