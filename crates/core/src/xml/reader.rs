@@ -100,6 +100,26 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
         let Some(f) = stack.last_mut() else {
             break;
         };
+        // Fast path over a run of plain bytes in content or at the root: only
+        // `<` and `\` change the state, so the bytes before the next one are
+        // appended (content) or skipped (root) at once, with the same effect
+        // as the byte loop below: each adds to the count and resets the
+        // backslash parity. Bounded by the size limit, so the loop below
+        // still reports an overflow at its exact byte.
+        if matches!(f.loc, Loc::Content | Loc::Outside) {
+            let rest = b.get(pos..).unwrap_or(&[]);
+            let mut run = memchr::memchr2(b'<', b'\\', rest).unwrap_or(rest.len());
+            if f.loc == Loc::Content {
+                run = run.min(XML_MAXSIZE.saturating_sub(f.count));
+                f.cont.extend_from_slice(&rest[..run]);
+                f.count += run;
+            }
+            if run > 0 {
+                f.even = true;
+                pos += run;
+                continue;
+            }
+        }
         let Some(&c) = b.get(pos) else {
             if nframes == 1 && f.loc == Loc::Outside {
                 break;
