@@ -146,7 +146,7 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Vec<Element>, Diagnostic> {
     let ctx = Ctx::new(file, text);
     let mut nodes = reader::read(&ctx)?;
     vars::apply(&ctx, &mut nodes)?;
-    Ok(build_tree(&ctx, &nodes))
+    Ok(build_tree(&ctx, &mut nodes))
 }
 
 /// Kind of a flat node, os_xml's `XML_TYPE`.
@@ -183,12 +183,7 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(file: &'a Arc<str>, text: &'a str) -> Ctx<'a> {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Ctx {
             file,
             text,
@@ -268,7 +263,7 @@ fn wazuh_text(err: &[u8]) -> String {
 
 /// The part of `bytes` a C string would see (up to the first NUL).
 pub(crate) fn cstr(bytes: &[u8]) -> &[u8] {
-    match bytes.iter().position(|&b| b == 0) {
+    match memchr::memchr(0, bytes) {
         Some(n) => &bytes[..n],
         None => bytes,
     }
@@ -302,14 +297,17 @@ fn children_of(nodes: &[RawNode], parent: Option<usize>) -> Vec<usize> {
     out
 }
 
-fn build_element(ctx: &Ctx, nodes: &[RawNode], i: usize) -> Element {
-    let n = &nodes[i];
+/// Builds element `i`, taking the texts out of the flat nodes (each element
+/// and attribute is built once: an element is the child of the nearest
+/// element one level up before it).
+fn build_element(ctx: &Ctx, nodes: &mut [RawNode], i: usize) -> Element {
+    let level = nodes[i].level;
     let attributes = nodes[i + 1..]
-        .iter()
-        .take_while(|a| a.kind == Kind::Attr && a.level == n.level)
+        .iter_mut()
+        .take_while(|a| a.kind == Kind::Attr && a.level == level)
         .map(|a| Attribute {
-            name: lossy(&a.name),
-            value: lossy(a.content.as_deref().unwrap_or_default()),
+            name: owned_text(std::mem::take(&mut a.name)),
+            value: owned_text(a.content.take().unwrap_or_default()),
             span: ctx.span(a.span),
         })
         .collect();
@@ -317,18 +315,25 @@ fn build_element(ctx: &Ctx, nodes: &[RawNode], i: usize) -> Element {
         .into_iter()
         .map(|c| build_element(ctx, nodes, c))
         .collect();
+    let n = &mut nodes[i];
     Element {
-        name: lossy(&n.name),
+        name: owned_text(std::mem::take(&mut n.name)),
         attributes,
-        content: lossy(n.content.as_deref().unwrap_or_default()),
+        content: owned_text(n.content.take().unwrap_or_default()),
         children,
         span: ctx.span(n.span),
         content_span: ctx.span(n.content_span),
     }
 }
 
+/// Bytes as text without a copy when they are UTF-8 (invalid sequences
+/// replaced otherwise).
+fn owned_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The element tree os_xml's consumers see (R1.3.1: `var`s are invisible).
-fn build_tree(ctx: &Ctx, nodes: &[RawNode]) -> Vec<Element> {
+fn build_tree(ctx: &Ctx, nodes: &mut [RawNode]) -> Vec<Element> {
     children_of(nodes, None)
         .into_iter()
         .map(|i| build_element(ctx, nodes, i))
