@@ -265,19 +265,25 @@ impl RuleTree {
         // string (the stock ruleset has 129 if_group rules and 6,700 nodes).
         let pattern = WordPattern::new(group);
         let matching = pattern.classes(&self.group_text, &self.group_start);
-        let targets: Vec<usize> = self
-            .walk()
-            .into_iter()
-            .filter(|&n| {
-                let r = self.nodes[n].rule;
-                r != rule
-                    && match self.group_class.get(r) {
-                        Some(&c) => matching[c as usize],
-                        // Not interned (cannot happen: push_rule interns).
-                        None => pattern.matches(&self.rules[r].group),
-                    }
-            })
-            .collect();
+        if !matching.contains(&true) {
+            return false;
+        }
+        // The walk of `walk()`, keeping only the matching nodes.
+        let mut targets: Vec<usize> = Vec::new();
+        let mut stack: Vec<usize> = self.top.iter().rev().copied().collect();
+        while let Some(n) = stack.pop() {
+            let r = self.nodes[n].rule;
+            let hit = r != rule
+                && match self.group_class.get(r) {
+                    Some(&c) => matching[c as usize],
+                    // Not interned (cannot happen: push_rule interns).
+                    None => pattern.matches(&self.rules[r].group),
+                };
+            if hit {
+                targets.push(n);
+            }
+            stack.extend(self.nodes[n].children.iter().rev().copied());
+        }
         for &t in &targets {
             self.insert_sorted(Some(t), rule);
         }
