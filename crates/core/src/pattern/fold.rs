@@ -57,14 +57,17 @@ pub(crate) struct Needle {
     lower: Vec<u8>,
     /// Index in `lower` of its rarest byte.
     rare: usize,
+    /// Index of its second rarest byte (checked before the whole needle).
+    rare2: usize,
 }
 
 impl Needle {
     /// `lower`: already lower-case where it is an ASCII letter.
     pub fn new(lower: Vec<u8>) -> Needle {
-        let rare =
-            memchr::arch::all::packedpair::Pair::new(&lower).map_or(0, |p| usize::from(p.index1()));
-        Needle { lower, rare }
+        let pair = memchr::arch::all::packedpair::Pair::new(&lower);
+        let rare = pair.map_or(0, |p| usize::from(p.index1()));
+        let rare2 = pair.map_or(0, |p| usize::from(p.index2()));
+        Needle { lower, rare, rare2 }
     }
 
     #[cfg(test)]
@@ -107,7 +110,10 @@ impl Needle {
         while from < end {
             let k = memchr::memchr(b, &hay[from..end])?;
             let at = from + k - self.rare;
-            if hay[at..at + n] == self.lower[..] {
+            // Both rare bytes equal: a needle of at most two bytes is found.
+            if hay[at + self.rare2] == self.lower[self.rare2]
+                && (n <= 2 || hay[at..at + n] == self.lower[..])
+            {
                 return Some(at);
             }
             from += k + 1;
