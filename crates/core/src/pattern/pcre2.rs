@@ -1324,7 +1324,11 @@ fn build(src: &str, fancy: bool) -> Result<Engine, String> {
             .map(|r| Engine::Fancy(Box::new(r)))
             .map_err(|e| e.to_string())
     } else {
-        regex_automata::util::syntax::parse_with(src, &syntax_config())
+        // The syntax is checked now (the abstract syntax only: translating
+        // it is half the cost, and what only that step rejects cannot come
+        // out of the PCRE2 translation above).
+        regex_syntax::ast::parse::Parser::new()
+            .parse(src)
             .map_err(|e| e.to_string())?;
         Ok(Engine::Plain(Box::new(LazyPlain {
             src: src.to_string(),
@@ -1549,6 +1553,103 @@ impl Pcre2 {
 
 #[cfg(test)]
 mod tests {
+
+    /// The load-time check parses the translated pattern's abstract syntax
+    /// only; every pattern it accepts must also translate and build (else
+    /// it would silently match nothing when first used). Random PCRE2
+    /// patterns over a hostile alphabet.
+    #[test]
+    fn accepted_patterns_build_on_first_use() {
+        let alphabet: &[&str] = &[
+            "a",
+            "Z",
+            "0",
+            " ",
+            "\\",
+            "(",
+            ")",
+            "|",
+            "^",
+            "$",
+            "*",
+            "+",
+            "?",
+            ".",
+            "[",
+            "]",
+            "{",
+            "}",
+            "-",
+            ",",
+            ":",
+            "d",
+            "w",
+            "s",
+            "b",
+            "B",
+            "x",
+            "p",
+            "P",
+            "{L}",
+            "{Greek}",
+            "{Zz}",
+            "Q",
+            "E",
+            "(?i)",
+            "(?:",
+            "(?<n>",
+            "(?|",
+            "\\1",
+            "\\x{e9}",
+            "\\xff",
+            "é",
+            "[:alpha:]",
+            "^]",
+            "z-a",
+            "(*UTF)",
+            "(*UCP)",
+            "\\h",
+            "\\R",
+            "\\z",
+            "\\Z",
+            "\\A",
+        ];
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut accepted, mut plain) = (0, 0);
+        for _ in 0..20_000 {
+            let n = (next() % 10) as usize;
+            let pat: String = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let Ok(p) = Pcre2::compile(&pat) else {
+                continue;
+            };
+            accepted += 1;
+            if let Engine::Plain(lazy) = &p.main {
+                plain += 1;
+                assert!(
+                    regex_automata::util::syntax::parse_with(&lazy.src, &syntax_config()).is_ok(),
+                    "{pat:?} → {:?} does not translate",
+                    lazy.src
+                );
+                assert!(
+                    lazy.get().is_some(),
+                    "{pat:?} → {:?} does not build",
+                    lazy.src
+                );
+            }
+        }
+        assert!(
+            accepted > 1000 && plain > 1000,
+            "{accepted} accepted, {plain} plain"
+        );
+    }
     use super::*;
 
     fn is(p: &str, s: &[u8]) -> bool {
