@@ -94,6 +94,9 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
     let mut pos = 0usize;
     let mut nodes: Vec<RawNode> = Vec::new();
     let mut stack: Vec<Frame> = vec![Frame::new(0, 1, Loc::Outside, 0)];
+    // Frames of finished elements, reused with their buffers' capacity: a
+    // ruleset has tens of thousands of elements.
+    let mut spare: Vec<Frame> = Vec::new();
 
     loop {
         let nframes = stack.len();
@@ -211,7 +214,10 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
                 if self_closing {
                     name.pop();
                 }
-                let name = cstr(&name).to_vec();
+                // The C string: up to a NUL (no copy).
+                if let Some(n) = memchr::memchr(0, &name) {
+                    name.truncate(n);
+                }
                 let is_var = name.eq_ignore_ascii_case(b"var");
                 let idx = nodes.len();
                 nodes.push(RawNode {
@@ -234,7 +240,7 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
                     // follows is read as text of the enclosing element.
                     nodes[idx].content = Some(Vec::new());
                     nodes[idx].content_span = (pos, pos);
-                    finish_element(&mut stack, pos);
+                    finish_element(&mut stack, &mut spare, pos);
                 } else {
                     f.loc = Loc::Content;
                     f.count = 0;
@@ -264,7 +270,26 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
                         ));
                     }
                     let level = f.level + 1;
-                    stack.push(Frame::new(level, depth, Loc::Name, pos - 1));
+                    let frame = match spare.pop() {
+                        Some(mut f) => {
+                            f.elem.clear();
+                            f.cont.clear();
+                            f.close.clear();
+                            let (elem, cont, close) = (
+                                std::mem::take(&mut f.elem),
+                                std::mem::take(&mut f.cont),
+                                std::mem::take(&mut f.close),
+                            );
+                            Frame {
+                                elem,
+                                cont,
+                                close,
+                                ..Frame::new(level, depth, Loc::Name, pos - 1)
+                            }
+                        }
+                        None => Frame::new(level, depth, Loc::Name, pos - 1),
+                    };
+                    stack.push(frame);
                 }
             }
             Loc::Close if c == b'>' => {
@@ -291,7 +316,7 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
                 let cur = f.cur;
                 nodes[cur].content = Some(content);
                 nodes[cur].content_span = (f.cont_start, f.cont_end);
-                finish_element(&mut stack, pos);
+                finish_element(&mut stack, &mut spare, pos);
             }
             Loc::Name | Loc::Content | Loc::Close => {
                 let buf = match f.loc {
@@ -313,9 +338,11 @@ pub(crate) fn read(ctx: &Ctx) -> Result<Vec<RawNode>, Diagnostic> {
 /// An element just ended at `pos`: a child frame returns to its parent
 /// (whose content restarts after the child, R1.2.6); the root frame goes
 /// back to reading root-level text.
-fn finish_element(stack: &mut Vec<Frame>, pos: usize) {
+fn finish_element(stack: &mut Vec<Frame>, spare: &mut Vec<Frame>, pos: usize) {
     if stack.len() > 1 {
-        stack.pop();
+        if let Some(f) = stack.pop() {
+            spare.push(f);
+        }
         if let Some(p) = stack.last_mut() {
             p.count = 0;
             p.cont.clear();
