@@ -46,6 +46,24 @@ pub fn print_diagnostic(d: &Diagnostic, sources: &Sources, out: &mut impl Write)
     Ok(())
 }
 
+/// What the summary counts of one verdict.
+#[derive(Clone, Copy)]
+struct Counted {
+    decoded: bool,
+    level: Option<u32>,
+    alert: bool,
+}
+
+impl Counted {
+    fn of(v: &Verdict) -> Counted {
+        Counted {
+            decoded: v.decoder.is_some(),
+            level: v.rule.as_ref().map(|r| r.level),
+            alert: v.alert,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Summary {
     events: u64,
@@ -56,14 +74,14 @@ struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, v: &Verdict) {
+    fn add(&mut self, v: Counted) {
         self.events += 1;
-        if v.decoder.is_some() {
+        if v.decoded {
             self.decoded += 1;
         }
-        if let Some(r) = &v.rule {
+        if let Some(level) = v.level {
             self.matched += 1;
-            *self.by_level.entry(r.level).or_default() += 1;
+            *self.by_level.entry(level).or_default() += 1;
         }
         if v.alert {
             self.alerts += 1;
@@ -300,8 +318,8 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         }
     };
     let render = |e: &Explanation| render_event(e, args, &ruleset, &manager);
-    let mut emit = |summary_of: &Verdict, r: Rendered| -> io::Result<()> {
-        summary.add(summary_of);
+    let mut emit = |counted: Counted, r: Rendered| -> io::Result<()> {
+        summary.add(counted);
         match r {
             Rendered::Text(t) => out.write_all(t.as_bytes()),
             Rendered::Json(j) => {
@@ -318,7 +336,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         while let Some(line) = lines.next().transpose()? {
             for event in predecode::frame_line(&line) {
                 let e = run_event(&mut session, event);
-                emit(&e.verdict, render(&e)).map_err(io_err)?;
+                emit(Counted::of(&e.verdict), render(&e)).map_err(io_err)?;
             }
         }
     } else {
@@ -341,6 +359,26 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
                 break;
             }
             let per_thread = batch.len().div_ceil(jobs);
+            if args.format == Format::Text {
+                // The text layouts do not show `firedtimes`: each thread
+                // evaluates and renders in one pass.
+                let runs: Vec<Vec<(Counted, Rendered)>> =
+                    parallel(batch.chunks(per_thread), |chunk| {
+                        let mut session = Session::new(&ruleset, options.clone());
+                        chunk
+                            .iter()
+                            .flat_map(|line| predecode::frame_line(line))
+                            .map(|event| {
+                                let e = run_event(&mut session, event);
+                                (Counted::of(&e.verdict), render(&e))
+                            })
+                            .collect()
+                    });
+                for (c, r) in runs.into_iter().flatten() {
+                    emit(c, r).map_err(io_err)?;
+                }
+                continue;
+            }
             let mut runs: Vec<Vec<Explanation>> = parallel(batch.chunks(per_thread), |chunk| {
                 let mut session = Session::new(&ruleset, options.clone());
                 chunk
@@ -359,7 +397,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
             let rendered: Vec<Vec<Rendered>> =
                 parallel(runs.iter(), |run| run.iter().map(render).collect());
             for (e, r) in runs.iter().flatten().zip(rendered.into_iter().flatten()) {
-                emit(&e.verdict, r).map_err(io_err)?;
+                emit(Counted::of(&e.verdict), r).map_err(io_err)?;
             }
         }
     }
