@@ -318,8 +318,11 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         }
     };
     let render = |e: &Explanation| render_event(e, args, &ruleset, &manager);
-    let mut emit = |counted: Counted, r: Rendered| -> io::Result<()> {
-        summary.add(counted);
+    // Prints the rendering of one or more events and counts them.
+    let mut emit = |counted: &[Counted], r: Rendered| -> io::Result<()> {
+        for &c in counted {
+            summary.add(c);
+        }
         match r {
             Rendered::Text(t) => out.write_all(t.as_bytes()),
             Rendered::Json(j) => {
@@ -336,7 +339,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
         while let Some(line) = lines.next().transpose()? {
             for event in predecode::frame_line(&line) {
                 let e = run_event(&mut session, event);
-                emit(Counted::of(&e.verdict), render(&e)).map_err(io_err)?;
+                emit(&[Counted::of(&e.verdict)], render(&e)).map_err(io_err)?;
             }
         }
     } else {
@@ -362,20 +365,24 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
             if args.format == Format::Text {
                 // The text layouts do not show `firedtimes`: each thread
                 // evaluates and renders in one pass.
-                let runs: Vec<Vec<(Counted, Rendered)>> =
+                // One text per thread and batch: few allocations cross
+                // threads.
+                let runs: Vec<(Vec<Counted>, String)> =
                     parallel(batch.chunks(per_thread), |chunk| {
                         let mut session = Session::new(&ruleset, options.clone());
-                        chunk
-                            .iter()
-                            .flat_map(|line| predecode::frame_line(line))
-                            .map(|event| {
-                                let e = run_event(&mut session, event);
-                                (Counted::of(&e.verdict), render(&e))
-                            })
-                            .collect()
+                        let mut counted = Vec::with_capacity(chunk.len());
+                        let mut text = String::new();
+                        for event in chunk.iter().flat_map(|line| predecode::frame_line(line)) {
+                            let e = run_event(&mut session, event);
+                            counted.push(Counted::of(&e.verdict));
+                            if let Rendered::Text(t) = render(&e) {
+                                text.push_str(&t);
+                            }
+                        }
+                        (counted, text)
                     });
-                for (c, r) in runs.into_iter().flatten() {
-                    emit(c, r).map_err(io_err)?;
+                for (counted, text) in runs {
+                    emit(&counted, Rendered::Text(text)).map_err(io_err)?;
                 }
                 continue;
             }
@@ -397,7 +404,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ExitCode, String> {
             let rendered: Vec<Vec<Rendered>> =
                 parallel(runs.iter(), |run| run.iter().map(render).collect());
             for (e, r) in runs.iter().flatten().zip(rendered.into_iter().flatten()) {
-                emit(Counted::of(&e.verdict), r).map_err(io_err)?;
+                emit(&[Counted::of(&e.verdict)], r).map_err(io_err)?;
             }
         }
     }
