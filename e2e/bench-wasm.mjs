@@ -26,11 +26,11 @@
 
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
-import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -43,7 +43,6 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--no-first-run",
 ];
-const MIME = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
 const NAMES = { w1: "W1 Falco JSON, integration rules", w2: "W2 upstream suite mix, stock ruleset" };
 
 function parseArgs(argv) {
@@ -105,24 +104,10 @@ function native(w, n, runs, dir) {
   return { seconds: median(seconds), alerts, compileSeconds: compile.length ? median(compile) : null };
 }
 
-function serve(inputs) {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://x");
-    let file;
-    if (url.pathname.startsWith("/__bench/")) {
-      file = path.join(inputs, path.basename(url.pathname));
-    } else {
-      file = path.join(dist, decodeURIComponent(url.pathname));
-      if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    }
-    fs.readFile(file, (err, data) => {
-      if (err) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream" });
-      res.end(data);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+function serveBench(inputs) {
+  // The inputs the native CLI wrote, next to the built playground.
+  return serve(dist, (pathname) =>
+    pathname.startsWith("/__bench/") ? path.join(inputs, path.basename(pathname)) : undefined);
 }
 
 /// In the page: fetches the inputs of `w`, runs the bench once to warm up,
@@ -195,7 +180,7 @@ async function main() {
   }
   // The inputs hold the reference data: a temporary folder, never the repository.
   const inputs = fs.mkdtempSync(path.join(os.tmpdir(), "rulelab-bench-wasm-"));
-  const server = await serve(inputs);
+  const server = await serveBench(inputs);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const rows = [];
   let failed = false;

@@ -14,11 +14,11 @@
 // Prints timings and saves screenshots to e2e/artifacts/.
 
 import { chromium } from "playwright-core";
-import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -32,28 +32,12 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--no-first-run",
 ];
-const MIME = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 
 function check(cond, msg) {
   if (!cond) {
     throw new Error(`check failed: ${msg}`);
   }
   console.log(`ok - ${msg}`);
-}
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://x");
-    let file = path.join(dist, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    fs.readFile(file, (err, data) => {
-      if (err) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream" });
-      res.end(data);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
 /// The text of the header of the n-th (1-based) result card.
@@ -63,7 +47,7 @@ async function cardHead(page, n) {
 
 async function main() {
   check(fs.existsSync(path.join(dist, "index.html")), "dist/index.html exists (trunk build ran)");
-  const server = await serve();
+  const server = await serve(dist);
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const report = {};

@@ -182,6 +182,17 @@ impl Pattern {
     }
 }
 
+/// A xorshift64 generator for the randomised tests.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,13 +201,7 @@ mod tests {
     #[test]
     fn random_patterns_never_panic() {
         let alphabet: &[u8] = b"ab1 \\()|^$*+?.[]{}-,:dwsSWDpPtQEkgx<>'=!#iU09\n\t\xc3\xa9\xff";
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..3000 {
             let plen = (next() % 12) as usize;
             let pat: Vec<u8> = (0..plen)

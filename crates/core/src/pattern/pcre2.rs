@@ -1614,13 +1614,7 @@ mod tests {
             "\\Z",
             "\\A",
         ];
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = super::super::xorshift(0x2545_F491_4F6C_DD1D);
         let (mut accepted, mut plain) = (0, 0);
         for _ in 0..20_000 {
             let n = (next() % 10) as usize;
