@@ -35,6 +35,7 @@ pub mod render;
 pub mod rule;
 pub mod session;
 pub mod suite;
+mod text;
 pub mod trace;
 pub mod xml;
 

@@ -66,7 +66,7 @@ impl std::fmt::Display for PredecodeError {
 
 impl std::error::Error for PredecodeError {}
 
-use crate::decoder::json::lossy;
+use crate::text::lossy;
 
 /// Pre-decodes one message received at `location`.
 ///
@@ -140,10 +140,7 @@ pub fn frame_line(line: &str) -> Vec<&str> {
 /// NUL and the unescape buffer truncates (decoding.md §8).
 fn location_bytes(location: &str) -> &[u8] {
     let b = location.as_bytes();
-    let b = match memchr::memchr(0, b) {
-        Some(n) => &b[..n],
-        None => b,
-    };
+    let b = crate::text::c_str(b);
     &b[..b.len().min(MAX_LOCATION_BYTES)]
 }
 
@@ -176,11 +173,7 @@ impl Buf {
 
     /// The C string starting at `i`.
     fn cstr(&self, i: usize) -> &[u8] {
-        let tail = self.bytes.get(i..).unwrap_or(&[]);
-        match memchr::memchr(0, tail) {
-            Some(n) => &tail[..n],
-            None => tail,
-        }
+        crate::text::c_str(self.bytes.get(i..).unwrap_or(&[]))
     }
 
     /// `strchr` from `i`: the position of `c` before the next NUL.

@@ -49,14 +49,14 @@ impl<'a> Subject<'a> {
         }
     }
 
-    /// [`Subject::text`] lower-cased, when the copy was made.
-    pub fn lower_text(&self, p: isize) -> Option<&[u8]> {
+    /// [`Subject::text`] lower-cased (the copy is made on first use).
+    pub fn lower_text(&self, p: isize) -> &[u8] {
         let lower = self.lower.get_or_init(|| self.log.to_ascii_lowercase());
-        Some(if p < 0 {
+        if p < 0 {
             &[]
         } else {
             &lower[(p as usize).min(lower.len())..]
-        })
+        }
     }
 
     /// The C string starting at position `p` (empty before or past `log`).
@@ -105,7 +105,7 @@ fn exec(
     start: isize,
     captures: bool,
 ) -> Option<(isize, crate::pattern::Match)> {
-    let m = pattern.exec_lower(subj.text(start), subj.lower_text(start), captures)?;
+    let m = pattern.exec_lower(subj.text(start), Some(subj.lower_text(start)), captures)?;
     Some((start + m.end, m))
 }
 
@@ -228,10 +228,7 @@ fn run<T: Tracer>(
 ) -> Option<(usize, usize)> {
     let raw = pre.log.as_bytes();
     // A C string ends at its first NUL.
-    let log = match memchr::memchr(0, raw) {
-        Some(i) => &raw[..i],
-        None => raw,
-    };
+    let log = crate::text::c_str(raw);
     let subj = Subject {
         log,
         before_is_nul: byte_before_log_is_terminator(pre),
@@ -420,7 +417,7 @@ fn run<T: Tracer>(
                         for (slot, range) in n.order.iter().zip(m.captures.iter()) {
                             let v = text
                                 .get(range.clone())
-                                .map(super::json::lossy)
+                                .map(crate::text::lossy)
                                 .unwrap_or_default();
                             match slot {
                                 OrderSlot::Static(f) => event.set_static(*f, v),

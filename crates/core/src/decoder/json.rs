@@ -80,16 +80,14 @@ const OS_MAXSTR: usize = 65536;
 /// false: cJSON 1.7.12 (exact round trip); true: cJSON 1.7.15 (epsilon).
 pub const ROUND_TRIP_WITHIN_EPSILON: bool = false;
 
+use crate::text::{c_str, into_text, lossy};
 use std::borrow::Cow;
 
 /// Flattens the first JSON value of `input`.
 pub fn decode(input: &str, options: &JsonOptions) -> Vec<(String, String)> {
     let bytes = input.as_bytes();
     // The log is a C string (decoding.md R4.2.2).
-    let bytes = match memchr::memchr(0, bytes) {
-        Some(n) => &bytes[..n],
-        None => bytes,
-    };
+    let bytes = c_str(bytes);
     let Some(tree) = Parser::new(bytes).parse() else {
         return Vec::new();
     };
@@ -504,28 +502,6 @@ fn strtod_prefix(s: &[u8]) -> usize {
     i
 }
 
-/// The text up to the first NUL, as Wazuh's C strings see it.
-fn c_text(b: &[u8]) -> &[u8] {
-    match memchr::memchr(0, b) {
-        Some(n) => &b[..n],
-        None => b,
-    }
-}
-
-/// Bytes as text, invalid UTF-8 replaced (the validating fast path first:
-/// most text is UTF-8).
-pub(crate) fn lossy(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
-    }
-}
-
-/// Owned bytes as text without a copy when they are UTF-8.
-fn text_of(b: Vec<u8>) -> String {
-    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 /// cJSON's `valueint`: saturated at the `int` range (decoding.md R6.3.1).
 fn value_int(d: f64) -> i32 {
     if d >= f64::from(i32::MAX) {
@@ -637,7 +613,7 @@ fn cjson_number(d: f64) -> String {
 /// cJSON's `print_string_ptr`.
 fn cjson_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
-    for &c in c_text(s) {
+    for &c in c_str(s) {
         match c {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -744,7 +720,7 @@ fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
     while let Some(e) = tree.node(el) {
         let (piece, len) = match &e.kind {
             Kind::Str(s) => {
-                let t = c_text(s).to_vec();
+                let t = c_str(s).to_vec();
                 let l = t.len();
                 (t, l)
             }
@@ -808,7 +784,7 @@ fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String
         };
         // Come back to the next sibling after this member.
         stack.push((m.next, prefix));
-        let name = c_text(&m.name);
+        let name = c_str(&m.name);
         let key = match prefix.and_then(|p| prefixes.get(p)) {
             Some(p) => {
                 let mut k = Vec::with_capacity(p.len() + 1 + name.len());
@@ -820,7 +796,7 @@ fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String
             None => name.to_vec(),
         };
         let value = match &m.kind {
-            Kind::Str(s) => Some(lossy(c_text(s))),
+            Kind::Str(s) => Some(lossy(c_str(s))),
             Kind::Number(d) => Some(number_text(*d)),
             Kind::True => Some("true".to_string()),
             Kind::False => Some("false".to_string()),
@@ -839,7 +815,7 @@ fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String
             }
         };
         if let Some(v) = value {
-            out.push((text_of(key), v));
+            out.push((into_text(key), v));
         }
     }
 }

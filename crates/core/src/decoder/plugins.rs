@@ -9,10 +9,10 @@
 //! engine reports.
 
 use super::eval::Subject;
-use super::json::lossy;
 use super::load::DECODER_ORDER_SIZE;
 use super::{json, Decoder, DecoderState, Offset, Plugin, OSSEC_ALERT_KIND};
 use crate::event::{Event, Predecoded, StaticField};
+use crate::text::{lossy, lossy_cow};
 
 pub(crate) fn run(
     plugin: Plugin,
@@ -128,11 +128,7 @@ fn json_plugin(
         Offset::AfterRegex => None,
     };
     let Some(start) = start else { return };
-    let bytes = subj.text(start);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    };
+    let text = lossy_cow(subj.text(start));
     for (key, value) in json::decode(&text, &info.json) {
         match StaticField::from_json_key(&key) {
             // R6.4.1: static keys overwrite; printed under the key itself.

@@ -39,13 +39,7 @@ fn eq_fold(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The subject as C sees it: up to the first NUL.
-#[inline]
-pub(crate) fn c_str(s: &[u8]) -> &[u8] {
-    match memchr::memchr(0, s) {
-        Some(k) => s.get(..k).unwrap_or(s),
-        None => s,
-    }
-}
+pub(crate) use crate::text::c_str;
 
 impl OsMatch {
     pub fn compile(pattern: &str) -> Result<OsMatch, PatternError> {

@@ -299,14 +299,22 @@ impl Matcher<'_> {
                 Some(_) => state.ignore_since[rule_idx] = None,
             }
         }
-        // Step 5: store. Only lists some stateful rule reads are kept: with
-        // no reader, storing changes nothing any later event can observe.
+        // Step 5: store.
+        self.store(rule_idx, kind, state, ctx);
+        out.stored = true;
+        // Step 6 / R8.7.5.
+        out.alert = rule.level >= 3 && !rule.options.no_log;
+        Some(out)
+    }
+
+    /// Step 5 of rules.md R5.4: keeps the event in the lists later events
+    /// search. Only lists some stateful rule reads are kept: with no
+    /// reader, storing changes nothing any later event can observe.
+    fn store(&self, rule_idx: usize, kind: &str, state: &mut MatchState, ctx: &EventCtx) {
         let feeds_lists =
             self.tree.prev_list[rule_idx].is_some() || !self.tree.feeds[rule_idx].is_empty();
         if !feeds_lists && !self.tree.uses_global {
-            out.stored = true;
-            out.alert = rule.level >= 3 && !rule.options.no_log;
-            return Some(out);
+            return;
         }
         let stored = Rc::new(StoredEvent {
             time: ctx.now.epoch_secs,
@@ -343,10 +351,6 @@ impl Matcher<'_> {
                 state.global.pop_front();
             }
         }
-        out.stored = true;
-        // Step 6 / R8.7.5.
-        out.alert = rule.level >= 3 && !rule.options.no_log;
-        Some(out)
     }
 
     /// rules.md §5.3.

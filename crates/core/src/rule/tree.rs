@@ -273,12 +273,12 @@ impl RuleTree {
         let mut stack: Vec<usize> = self.top.iter().rev().copied().collect();
         while let Some(n) = stack.pop() {
             let r = self.nodes[n].rule;
+            // push_rule interned every rule's group string.
             let hit = r != rule
-                && match self.group_class.get(r) {
-                    Some(&c) => matching[c as usize],
-                    // Not interned (cannot happen: push_rule interns).
-                    None => pattern.matches(&self.rules[r].group),
-                };
+                && self
+                    .group_class
+                    .get(r)
+                    .is_some_and(|&c| matching[c as usize]);
             if hit {
                 targets.push(n);
             }

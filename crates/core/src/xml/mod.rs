@@ -262,16 +262,9 @@ fn wazuh_text(err: &[u8]) -> String {
 }
 
 /// The part of `bytes` a C string would see (up to the first NUL).
-pub(crate) fn cstr(bytes: &[u8]) -> &[u8] {
-    match memchr::memchr(0, bytes) {
-        Some(n) => &bytes[..n],
-        None => bytes,
-    }
-}
+pub(crate) use crate::text::c_str as cstr;
 
-pub(crate) fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+pub(crate) use crate::text::lossy;
 
 /// Indexes of the elements os_xml's `OS_GetElementsbyNode` returns for
 /// `parent` (None: the root). Elements (not `var`s) one level deeper, up to
@@ -306,8 +299,8 @@ fn build_element(ctx: &Ctx, nodes: &mut [RawNode], i: usize) -> Element {
         .iter_mut()
         .take_while(|a| a.kind == Kind::Attr && a.level == level)
         .map(|a| Attribute {
-            name: owned_text(std::mem::take(&mut a.name)),
-            value: owned_text(a.content.take().unwrap_or_default()),
+            name: crate::text::into_text(std::mem::take(&mut a.name)),
+            value: crate::text::into_text(a.content.take().unwrap_or_default()),
             span: ctx.span(a.span),
         })
         .collect();
@@ -317,19 +310,13 @@ fn build_element(ctx: &Ctx, nodes: &mut [RawNode], i: usize) -> Element {
         .collect();
     let n = &mut nodes[i];
     Element {
-        name: owned_text(std::mem::take(&mut n.name)),
+        name: crate::text::into_text(std::mem::take(&mut n.name)),
         attributes,
-        content: owned_text(n.content.take().unwrap_or_default()),
+        content: crate::text::into_text(n.content.take().unwrap_or_default()),
         children,
         span: ctx.span(n.span),
         content_span: ctx.span(n.content_span),
     }
-}
-
-/// Bytes as text without a copy when they are UTF-8 (invalid sequences
-/// replaced otherwise).
-fn owned_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The element tree os_xml's consumers see (R1.3.1: `var`s are invisible).
