@@ -39,6 +39,9 @@ pub struct Row {
     /// Events that alerted (the evaluation workloads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<usize>,
+    /// Heap allocations per event while running (evaluation workloads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocations_per_event: Option<f64>,
     pub note: String,
 }
 
@@ -119,11 +122,20 @@ fn stock_sources(shared: &Path) -> Result<Sources, String> {
     })
 }
 
-/// Evaluates `lines` in one session; returns the elapsed time, the stream
-/// heap and how many events alerted (so the work cannot be optimised out).
-fn evaluate(ruleset: &Ruleset, lines: &[&str], location: &str) -> (Duration, usize, usize) {
+/// What one evaluation run measured.
+struct Run {
+    elapsed: Duration,
+    stream_heap: usize,
+    /// Events that alerted (so the work cannot be optimised out).
+    alerts: usize,
+    allocations_per_event: f64,
+}
+
+/// Evaluates `lines` in one session.
+fn evaluate(ruleset: &Ruleset, lines: &[&str], location: &str) -> Run {
     let mut session = Session::new(ruleset, SessionOptions::default());
     let before = heap::live();
+    let allocations = heap::allocations();
     heap::reset_peak();
     let start = Instant::now();
     let mut alerts = 0;
@@ -141,8 +153,17 @@ fn evaluate(ruleset: &Ruleset, lines: &[&str], location: &str) -> (Duration, usi
             alerts += 1;
         }
     }
-    let t = start.elapsed();
-    (t, heap::peak().saturating_sub(before), alerts)
+    let elapsed = start.elapsed();
+    Run {
+        elapsed,
+        stream_heap: heap::peak().saturating_sub(before),
+        alerts,
+        allocations_per_event: per_event(heap::allocations() - allocations, lines.len()),
+    }
+}
+
+fn per_event(count: usize, events: usize) -> f64 {
+    count as f64 / events.max(1) as f64
 }
 
 fn row(workload: &str, n: usize, t: Duration, stream_heap: usize, note: String) -> Row {
@@ -154,6 +175,7 @@ fn row(workload: &str, n: usize, t: Duration, stream_heap: usize, note: String) 
         events_per_sec: if s > 0.0 { n as f64 / s } else { 0.0 },
         stream_heap,
         alerts: None,
+        allocations_per_event: None,
         note,
     }
 }
@@ -201,6 +223,7 @@ fn w1(shared: &Path, n: usize, dir: Option<&Path>, rows: &mut Vec<Row>) -> Resul
     let falco = Ruleset::load(&sources)
         .ruleset
         .ok_or("the embedded Falco rules do not load")?;
+    let allocations = heap::allocations();
     let start = Instant::now();
     let mut parsed = 0usize;
     for l in &w1 {
@@ -209,24 +232,31 @@ fn w1(shared: &Path, n: usize, dir: Option<&Path>, rows: &mut Vec<Row>) -> Resul
         }
     }
     let base = start.elapsed();
-    let (t1, h1, a1) = evaluate(&falco, &w1, location);
-    rows.push(row(
-        "W1 serde_json::Value parse (baseline)",
-        n,
-        base,
-        0,
-        format!("{parsed} parsed"),
-    ));
+    let base_allocations = per_event(heap::allocations() - allocations, w1.len());
+    let r1 = evaluate(&falco, &w1, location);
     rows.push(Row {
-        alerts: Some(a1),
+        allocations_per_event: Some(base_allocations),
+        ..row(
+            "W1 serde_json::Value parse (baseline)",
+            n,
+            base,
+            0,
+            format!("{parsed} parsed; {base_allocations:.1} allocations/event"),
+        )
+    });
+    rows.push(Row {
+        alerts: Some(r1.alerts),
+        allocations_per_event: Some(r1.allocations_per_event),
         ..row(
             "W1 Falco JSON, integration rules",
             n,
-            t1,
-            h1,
+            r1.elapsed,
+            r1.stream_heap,
             format!(
-                "{:.2}x the baseline; {a1} alerts",
-                t1.as_secs_f64() / base.as_secs_f64().max(1e-9)
+                "{:.2}x the baseline; {} alerts; {:.1} allocations/event",
+                r1.elapsed.as_secs_f64() / base.as_secs_f64().max(1e-9),
+                r1.alerts,
+                r1.allocations_per_event
             ),
         )
     });
@@ -273,15 +303,21 @@ fn w2_w3(
                 events: &w2,
             },
         )?;
-        let (t2, h2, a2) = evaluate(&stock, &w2, location);
+        let r2 = evaluate(&stock, &w2, location);
         rows.push(Row {
-            alerts: Some(a2),
+            alerts: Some(r2.alerts),
+            allocations_per_event: Some(r2.allocations_per_event),
             ..row(
                 "W2 upstream suite mix, stock ruleset",
                 n,
-                t2,
-                h2,
-                format!("{} distinct lines; {a2} alerts", upstream.len()),
+                r2.elapsed,
+                r2.stream_heap,
+                format!(
+                    "{} distinct lines; {} alerts; {:.1} allocations/event",
+                    upstream.len(),
+                    r2.alerts,
+                    r2.allocations_per_event
+                ),
             )
         });
     }
@@ -292,6 +328,7 @@ fn w2_w3(
         events_per_sec: 0.0,
         stream_heap: 0,
         alerts: None,
+        allocations_per_event: None,
         note: format!(
             "median of {}; {} rules, {} decoders; ruleset heap {}",
             compile_times.len(),

@@ -105,17 +105,135 @@ pub struct Predecoded {
     pub agent_id: String,
 }
 
+/// Field assignments in order, their names and values kept in one text
+/// buffer: decoding an event allocates a few growing buffers instead of two
+/// strings per field (issue 8, W1).
+///
+/// Every assignment is kept, also those the standalone logtest does not
+/// print in phase 2 (plugins other than JSON, the accumulator): they are
+/// marked unprinted, and [`Fields::iter`] shows the printed ones.
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    text: String,
+    entries: Vec<FieldEntry>,
+}
+
+/// One assignment: `text[name..value]` is the name, `text[value..end]` the
+/// value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FieldEntry {
+    name: usize,
+    value: usize,
+    end: usize,
+    printed: bool,
+}
+
+impl Fields {
+    /// Appends an assignment; returns its position.
+    fn push(&mut self, name: &str, value: &str, printed: bool) -> usize {
+        let start = self.text.len();
+        self.text.push_str(name);
+        let value_at = self.text.len();
+        self.text.push_str(value);
+        self.entries.push(FieldEntry {
+            name: start,
+            value: value_at,
+            end: self.text.len(),
+            printed,
+        });
+        self.entries.len() - 1
+    }
+
+    fn entry(&self, e: &FieldEntry) -> (&str, &str) {
+        (
+            self.text.get(e.name..e.value).unwrap_or(""),
+            self.text.get(e.value..e.end).unwrap_or(""),
+        )
+    }
+
+    /// The assignment at position `i` (printed or not).
+    fn get(&self, i: usize) -> Option<(&str, &str)> {
+        self.entries.get(i).map(|e| self.entry(e))
+    }
+
+    /// The printed assignments in order: `(name, value)`.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .filter(|e| e.printed)
+            .map(|e| self.entry(e))
+    }
+
+    /// How many assignments are printed.
+    pub fn len(&self) -> usize {
+        self.entries.iter().filter(|e| e.printed).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The printed assignments as owned pairs.
+    pub fn to_vec(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+impl PartialEq for Fields {
+    /// Equal when the printed assignments are.
+    fn eq(&self, other: &Fields) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a str, &'a str);
+    type IntoIter = Box<dyn Iterator<Item = (&'a str, &'a str)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl<S: AsRef<str>, T: AsRef<str>> FromIterator<(S, T)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (S, T)>>(iter: I) -> Fields {
+        let mut f = Fields::default();
+        for (k, v) in iter {
+            f.push(k.as_ref(), v.as_ref(), true);
+        }
+        f
+    }
+}
+
+/// Serialized as the printed `[name, value]` pairs.
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Fields, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
+}
+
 /// A decoded event: phase 1 plus what decoders set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub pre: Predecoded,
-    statics: [Option<String>; 14],
+    /// Per static field, the position of its last assignment in `fields`.
+    statics: [Option<u32>; 14],
     /// Dynamic fields in the order they were set (duplicates kept), as
-    /// positions in `assignments` (a field is stored once).
+    /// positions in `fields` (a field is stored once).
     dynamic: Vec<u32>,
     /// Every assignment in order, static fields under their canonical name
-    /// (printed in phase 2).
-    pub assignments: Vec<(String, String)>,
+    /// (the printed ones are what phase 2 shows).
+    fields: Fields,
     /// The rule id named by a forwarded OSSEC alert (the OSSECAlert plugin,
     /// decoding.md §6.7); the rule engine then reports that rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,48 +262,69 @@ impl Event {
     }
 
     pub fn get_static(&self, field: StaticField) -> Option<&str> {
-        self.statics[field.index()].as_deref()
+        let i = self.statics[field.index()]?;
+        self.fields.get(i as usize).map(|(_, v)| v)
     }
 
     /// Sets a static field; the last assignment wins (decoding.md R7.2).
-    pub fn set_static(&mut self, field: StaticField, value: String) {
-        self.assignments
-            .push((field.name().to_string(), value.clone()));
-        self.statics[field.index()] = Some(value);
+    pub fn set_static(&mut self, field: StaticField, value: &str) {
+        self.set_static_as(field, field.name(), value);
     }
 
     /// Sets a static field and records it under another printed name (the
     /// JSON key `systemname` prints as `systemname`, R8.7.4).
-    pub fn set_static_as(&mut self, field: StaticField, printed: &str, value: String) {
-        self.assignments.push((printed.to_string(), value.clone()));
-        self.statics[field.index()] = Some(value);
+    pub fn set_static_as(&mut self, field: StaticField, printed: &str, value: &str) {
+        let i = self.fields.push(printed, value, true);
+        self.statics[field.index()] = Some(i as u32);
+    }
+
+    /// Sets a static field without a printed assignment: plugins other than
+    /// JSON and the accumulator assign fields that phase 2 does not show.
+    pub fn set_static_silent(&mut self, field: StaticField, value: &str) {
+        let i = self.fields.push(field.name(), value, false);
+        self.statics[field.index()] = Some(i as u32);
     }
 
     /// Appends a dynamic field.
-    pub fn push_dynamic(&mut self, name: String, value: String) {
-        self.dynamic.push(self.assignments.len() as u32);
-        self.assignments.push((name, value));
+    pub fn push_dynamic(&mut self, name: &str, value: &str) {
+        let i = self.fields.push(name, value, true);
+        self.dynamic.push(i as u32);
     }
 
     /// The dynamic fields in the order they were set.
     pub fn dynamic(&self) -> impl Iterator<Item = (&str, &str)> {
         self.dynamic
             .iter()
-            .filter_map(|&i| self.assignments.get(i as usize))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .filter_map(|&i| self.fields.get(i as usize))
     }
 
     /// First dynamic field whose name equals `name` ASCII-case-insensitively
     /// (rules.md §3.5 R3.5.3).
     pub fn get_dynamic(&self, name: &str) -> Option<&str> {
-        self.dynamic()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        // Names of another length are skipped without slicing the text.
+        self.dynamic.iter().find_map(|&i| {
+            let e = self.fields.entries.get(i as usize)?;
+            if e.value - e.name != name.len() {
+                return None;
+            }
+            let (k, v) = self.fields.entry(e);
+            k.eq_ignore_ascii_case(name).then_some(v)
+        })
     }
 
     /// Number of dynamic fields (limit `decoder_order_size`, decoding.md §8).
     pub fn dynamic_len(&self) -> usize {
         self.dynamic.len()
+    }
+
+    /// The assignments in order (the printed ones are what phase 2 shows).
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// Takes the assignments out (the event keeps its other parts).
+    pub fn take_fields(&mut self) -> Fields {
+        std::mem::take(&mut self.fields)
     }
 }
 
@@ -214,9 +353,39 @@ mod tests {
     #[test]
     fn dynamic_lookup_is_case_insensitive_first_wins() {
         let mut e = Event::default();
-        e.push_dynamic("Tag".into(), "a".into());
-        e.push_dynamic("tag".into(), "b".into());
+        e.push_dynamic("Tag", "a");
+        e.push_dynamic("tag", "b");
         assert_eq!(e.get_dynamic("TAG"), Some("a"));
-        assert_eq!(e.assignments.len(), 2);
+        assert_eq!(e.fields().len(), 2);
+    }
+
+    #[test]
+    fn fields_keep_order_and_hide_silent_assignments() {
+        let mut e = Event::default();
+        e.set_static(StaticField::SrcIp, "1.2.3.4");
+        e.set_static_silent(StaticField::Action, "pass");
+        e.push_dynamic("k", "a\u{fffd}b");
+        e.set_static_as(StaticField::SystemName, "systemname", "h");
+        assert_eq!(e.get_static(StaticField::Action), Some("pass"));
+        assert_eq!(e.get_static(StaticField::SrcIp), Some("1.2.3.4"));
+        assert_eq!(e.get_dynamic("K"), Some("a\u{fffd}b"));
+        assert_eq!(
+            e.fields().to_vec(),
+            [
+                ("srcip".to_string(), "1.2.3.4".to_string()),
+                ("k".to_string(), "a\u{fffd}b".to_string()),
+                ("systemname".to_string(), "h".to_string())
+            ]
+        );
+        // The last assignment wins.
+        e.set_static(StaticField::SrcIp, "5.6.7.8");
+        assert_eq!(e.get_static(StaticField::SrcIp), Some("5.6.7.8"));
+        let json = serde_json::to_string(e.fields()).unwrap();
+        assert_eq!(
+            json,
+            "[[\"srcip\",\"1.2.3.4\"],[\"k\",\"a\u{fffd}b\"],[\"systemname\",\"h\"],[\"srcip\",\"5.6.7.8\"]]"
+        );
+        let back: Fields = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, e.fields());
     }
 }

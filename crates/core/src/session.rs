@@ -3,7 +3,7 @@
 
 use crate::decoder::{DecoderFile, DecoderMatch, DecoderSet, DecoderState};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::event::{Event, Predecoded};
+use crate::event::{Event, Fields, Predecoded};
 use crate::explain::Explanation;
 use crate::predecode;
 use crate::render::description;
@@ -274,7 +274,7 @@ pub struct Verdict {
     pub predecoded: Predecoded,
     pub decoder: Option<DecoderMatch>,
     /// Field assignments in order, as phase 2 prints them.
-    pub fields: Vec<(String, String)>,
+    pub fields: Fields,
     pub rule: Option<RuleVerdict>,
     /// Whether Wazuh would raise an alert.
     pub alert: bool,
@@ -421,7 +421,7 @@ impl<'r> Session<'r> {
             o.alert && self.ruleset.tree.rules[o.rule].level >= self.ruleset.alert_level
         });
         Verdict {
-            fields: event.assignments,
+            fields: event.take_fields(),
             predecoded: event.pre,
             decoder,
             rule,

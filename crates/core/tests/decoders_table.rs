@@ -5,7 +5,7 @@
 //! * `run_main` rows: stock decoders plus `run_main/decoders.xml` installed as
 //!   `etc/decoders/local_decoders.xml` (sorted by basename, so it loads last);
 //!   compares the phase-2 `decoder` line (top-level name, `(none)`) and the
-//!   printed fields (`event.assignments`, in order).
+//!   printed fields (`event.fields()`, in order).
 //! * `X*` rows: stock decoders plus that set alone; a non-empty `load_error`
 //!   requires an Error diagnostic whose `wazuh` text contains every `ERROR:`
 //!   message of the oracle; `load_warnings` must appear likewise; rows that
@@ -67,7 +67,7 @@ fn run_line(set: &DecoderSet, line: &str) -> (String, Vec<(String, String)>) {
             .decode(&mut e)
             .map(|m| m.top_name)
             .unwrap_or_else(|| "(none)".into());
-        out = (name, e.assignments);
+        out = (name, e.fields().to_vec());
     }
     out
 }

@@ -215,7 +215,7 @@ fn ruletree_table() {
                     .as_ref()
                     .map(|d| d.top_name.clone())
                     .unwrap_or_default(),
-                json_fields(&v.fields),
+                json_fields(&v.fields.to_vec()),
             ];
             let theirs = [
                 row[c_id].clone(),

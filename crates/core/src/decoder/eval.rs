@@ -415,13 +415,10 @@ fn run<T: Tracer>(
                             }
                         });
                         for (slot, range) in n.order.iter().zip(m.captures.iter()) {
-                            let v = text
-                                .get(range.clone())
-                                .map(crate::text::lossy)
-                                .unwrap_or_default();
+                            let v = crate::text::lossy_cow(text.get(range.clone()).unwrap_or(&[]));
                             match slot {
-                                OrderSlot::Static(f) => event.set_static(*f, v),
-                                OrderSlot::Dynamic(name) => event.push_dynamic(name.to_string(), v),
+                                OrderSlot::Static(f) => event.set_static(*f, &v),
+                                OrderSlot::Dynamic(name) => event.push_dynamic(name, &v),
                             }
                         }
                     }

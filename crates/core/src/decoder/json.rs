@@ -80,27 +80,39 @@ const OS_MAXSTR: usize = 65536;
 /// false: cJSON 1.7.12 (exact round trip); true: cJSON 1.7.15 (epsilon).
 pub const ROUND_TRIP_WITHIN_EPSILON: bool = false;
 
-use crate::text::{c_str, into_text, lossy};
+use crate::text::lossy;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Flattens the first JSON value of `input`.
 pub fn decode(input: &str, options: &JsonOptions) -> Vec<(String, String)> {
-    let bytes = input.as_bytes();
-    // The log is a C string (decoding.md R4.2.2).
-    let bytes = c_str(bytes);
-    let Some(tree) = Parser::new(bytes).parse() else {
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(tree.nodes.len());
-    flatten(&tree, options, &mut out);
+    let mut out = Vec::new();
+    decode_each(input, options, |k, v| {
+        out.push((k.to_string(), v.to_string()));
+    });
     out
+}
+
+/// [`decode`], handing each (key path, value text) pair to `field` in
+/// order, without allocating per pair.
+pub fn decode_each(input: &str, options: &JsonOptions, field: impl FnMut(&str, &str)) {
+    // The log is a C string (decoding.md R4.2.2).
+    let text = match memchr::memchr(0, input.as_bytes()) {
+        Some(n) => input.get(..n).unwrap_or(input),
+        None => input,
+    };
+    if let Some(tree) = Parser::new(text).parse() {
+        flatten(&tree, options, field);
+    }
 }
 
 const NONE: usize = usize::MAX;
 
 /// A string of the input: borrowed when it has no escape (the common
-/// case: no copy while parsing), decoded otherwise.
-type Bytes<'a> = Cow<'a, [u8]>;
+/// case: no copy while parsing), decoded otherwise. Never contains NUL:
+/// the input is cut at its first NUL, and a decoded `\u0000` ends the
+/// string, as the C string it is in Wazuh (R6.2.1).
+type Text<'a> = Cow<'a, str>;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Kind<'a> {
@@ -108,7 +120,7 @@ enum Kind<'a> {
     False,
     True,
     Number(f64),
-    Str(Bytes<'a>),
+    Str(Text<'a>),
     Array,
     Object,
 }
@@ -118,7 +130,7 @@ enum Kind<'a> {
 #[derive(Debug, Clone)]
 struct Node<'a> {
     kind: Kind<'a>,
-    name: Bytes<'a>,
+    name: Text<'a>,
     child: usize,
     next: usize,
 }
@@ -142,14 +154,17 @@ struct Open {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     s: &'a [u8],
     pos: usize,
     nodes: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
-    fn new(s: &'a [u8]) -> Self {
+    fn new(text: &'a str) -> Self {
+        let s = text.as_bytes();
         Parser {
+            text,
             s,
             pos: 0,
             // About one node per 32 bytes of JSON: one allocation, usually.
@@ -191,7 +206,7 @@ impl<'a> Parser<'a> {
     fn new_node(&mut self, kind: Kind<'a>) -> usize {
         self.nodes.push(Node {
             kind,
-            name: Bytes::Borrowed(&[]),
+            name: Text::Borrowed(""),
             child: NONE,
             next: NONE,
         });
@@ -206,7 +221,7 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let mut stack: Vec<Open> = Vec::new();
         // Name of the member whose value is parsed next (objects only).
-        let mut pending_name: Bytes<'a> = Bytes::Borrowed(&[]);
+        let mut pending_name: Text<'a> = Text::Borrowed("");
         loop {
             // Parse one value; containers are opened and parsing continues
             // with their first element.
@@ -261,7 +276,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `"name"`, whitespace, `:`, whitespace.
-    fn parse_member_name(&mut self) -> Option<Bytes<'a>> {
+    fn parse_member_name(&mut self) -> Option<Text<'a>> {
         let name = self.parse_string()?;
         self.skip_ws();
         if !self.can_access() || self.cur() != b':' {
@@ -316,7 +331,7 @@ impl<'a> Parser<'a> {
 
     /// cJSON's string: raw bytes kept (control bytes too), the escapes
     /// `\b \f \n \r \t \" \\ \/ \uXXXX`; anything else fails.
-    fn parse_string(&mut self) -> Option<Bytes<'a>> {
+    fn parse_string(&mut self) -> Option<Text<'a>> {
         if self.cur() != b'"' {
             return None;
         }
@@ -327,7 +342,11 @@ impl<'a> Parser<'a> {
         match memchr::memchr2(b'"', b'\\', s.get(start..).unwrap_or(&[])) {
             Some(k) if s[start + k] == b'"' => {
                 self.pos = start + k + 1;
-                return Some(Bytes::Borrowed(&s[start..start + k]));
+                // Between two ASCII bytes of a `str`: always a `str`.
+                return Some(match self.text.get(start..start + k) {
+                    Some(t) => Text::Borrowed(t),
+                    None => Text::Owned(lossy(&s[start..start + k])),
+                });
             }
             None => return None,
             Some(_) => {}
@@ -368,7 +387,13 @@ impl<'a> Parser<'a> {
             i += len;
         }
         self.pos = end + 1;
-        Some(Bytes::Owned(out))
+        // The bytes between escapes come from the `str`, the escapes are
+        // encoded chars: the conversion does not replace anything.
+        let mut text = lossy(&out);
+        if let Some(n) = text.find('\0') {
+            text.truncate(n);
+        }
+        Some(Text::Owned(text))
     }
 
     /// Four hex digits; cJSON yields 0 as soon as one is not a hex digit.
@@ -533,10 +558,33 @@ fn number_text_full(d: f64) -> String {
 /// decoding.md §6.3 as the plugin produces it, including the 63-byte cut of
 /// its print buffer.
 pub fn number_text(d: f64) -> String {
-    let mut t = number_text_full(d);
-    // ASCII only (digits, sign, point, `inf`), so any cut is a char boundary.
-    t.truncate(NUMBER_BUFFER - 1);
+    let mut t = String::new();
+    number_text_into(d, &mut t);
     t
+}
+
+/// [`number_text`] appended to `out` (without allocating for integers).
+fn number_text_into(d: f64, out: &mut String) {
+    use std::fmt::Write;
+    let start = out.len();
+    let i = value_int(d);
+    // Writing to a String cannot fail.
+    let _ = if f64::from(i) == d {
+        write!(out, "{i}")
+    } else if let Some(n) = integral(d) {
+        write!(out, "{n}.000000")
+    } else {
+        out.write_str(&c_format_f(d))
+    };
+    // ASCII only (digits, sign, point, `inf`), so any cut is a char boundary.
+    out.truncate(start + (out.len() - start).min(NUMBER_BUFFER - 1));
+}
+
+/// An integral value below 2^126 is exact as an integer: `%f` prints it
+/// and six zeros, without the (slow) exact float formatting. Timestamps in
+/// nanoseconds take this path.
+fn integral(d: f64) -> Option<i128> {
+    (d.fract() == 0.0 && d != 0.0 && d.abs() < 1e38).then_some(d as i128)
 }
 
 /// C `printf("%f", d)`: exact, six decimals.
@@ -544,11 +592,8 @@ pub fn c_format_f(d: f64) -> String {
     if d.is_nan() {
         return if d.is_sign_negative() { "-nan" } else { "nan" }.to_string();
     }
-    // An integral value below 2^126 is exact as an integer: print it and
-    // the six zeros without the (slow) exact float formatting. Timestamps
-    // in nanoseconds take this path.
-    if d.fract() == 0.0 && d != 0.0 && d.abs() < 1e38 {
-        return format!("{}.000000", d as i128);
+    if let Some(n) = integral(d) {
+        return format!("{n}.000000");
     }
     // Rust prints infinities as `inf`/`-inf` like C, and the exact decimal
     // expansion rounded half-to-even like glibc.
@@ -611,46 +656,48 @@ fn cjson_number(d: f64) -> String {
 }
 
 /// cJSON's `print_string_ptr`.
-fn cjson_string(s: &[u8], out: &mut Vec<u8>) {
-    out.push(b'"');
-    for &c in c_str(s) {
+fn cjson_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
         match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0C => out.extend_from_slice(b"\\f"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            c if c < 32 => out.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0C}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 32 => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
-    out.push(b'"');
+    out.push('"');
 }
 
-fn print_scalar(kind: &Kind<'_>, out: &mut Vec<u8>) {
+fn print_scalar(kind: &Kind<'_>, out: &mut String) {
     match kind {
-        Kind::Null => out.extend_from_slice(b"null"),
-        Kind::False => out.extend_from_slice(b"false"),
-        Kind::True => out.extend_from_slice(b"true"),
-        Kind::Number(d) => out.extend_from_slice(cjson_number(*d).as_bytes()),
+        Kind::Null => out.push_str("null"),
+        Kind::False => out.push_str("false"),
+        Kind::True => out.push_str("true"),
+        Kind::Number(d) => out.push_str(&cjson_number(*d)),
         Kind::Str(s) => cjson_string(s, out),
-        Kind::Array => out.push(b'['),
-        Kind::Object => out.extend_from_slice(b"{\n"),
+        Kind::Array => out.push('['),
+        Kind::Object => out.push_str("{\n"),
     }
 }
 
 /// `cJSON_Print` (formatted) of node `root`, iteratively (R6.3.2): arrays
 /// inline with `", "`, objects on several lines indented with TABs.
-fn print_formatted(tree: &Tree<'_>, root: usize) -> Vec<u8> {
-    let mut out = Vec::new();
+fn print_formatted(tree: &Tree<'_>, root: usize, out: &mut String) {
     // Open containers: (node, next child to print).
     let mut stack: Vec<(usize, usize)> = Vec::new();
     let Some(r) = tree.node(root) else {
-        return out;
+        return;
     };
-    print_scalar(&r.kind, &mut out);
+    print_scalar(&r.kind, out);
     if matches!(r.kind, Kind::Array | Kind::Object) {
         stack.push((root, r.child));
     }
@@ -660,46 +707,45 @@ fn print_formatted(tree: &Tree<'_>, root: usize) -> Vec<u8> {
         let Some(c) = tree.node(child) else {
             // Close the container.
             if is_object {
-                out.extend(std::iter::repeat_n(b'\t', depth - 1));
-                out.push(b'}');
+                out.extend(std::iter::repeat_n('\t', depth - 1));
+                out.push('}');
             } else {
-                out.push(b']');
+                out.push(']');
             }
             stack.pop();
-            after_value(tree, &stack, container, &mut out);
+            after_value(tree, &stack, container, out);
             continue;
         };
         if let Some(top) = stack.last_mut() {
             top.1 = c.next;
         }
         if is_object {
-            out.extend(std::iter::repeat_n(b'\t', depth));
-            cjson_string(&c.name, &mut out);
-            out.extend_from_slice(b":\t");
+            out.extend(std::iter::repeat_n('\t', depth));
+            cjson_string(&c.name, out);
+            out.push_str(":\t");
         }
-        print_scalar(&c.kind, &mut out);
+        print_scalar(&c.kind, out);
         if matches!(c.kind, Kind::Array | Kind::Object) {
             stack.push((child, c.child));
         } else {
-            after_value(tree, &stack, child, &mut out);
+            after_value(tree, &stack, child, out);
         }
     }
-    out
 }
 
 /// The separator after a printed element of the innermost open container.
-fn after_value(tree: &Tree<'_>, stack: &[(usize, usize)], node: usize, out: &mut Vec<u8>) {
+fn after_value(tree: &Tree<'_>, stack: &[(usize, usize)], node: usize, out: &mut String) {
     let Some(&(parent, _)) = stack.last() else {
         return;
     };
     let has_next = tree.node(node).is_some_and(|n| n.next != NONE);
     if matches!(tree.node(parent).map(|n| &n.kind), Some(Kind::Object)) {
         if has_next {
-            out.push(b',');
+            out.push(',');
         }
-        out.push(b'\n');
+        out.push('\n');
     } else if has_next {
-        out.extend_from_slice(b", ");
+        out.push_str(", ");
     }
 }
 
@@ -711,7 +757,7 @@ fn after_value(tree: &Tree<'_>, stack: &[(usize, usize)], node: usize, out: &mut
 /// are unwritten heap memory, modelled as NUL) and the inflated `n` still
 /// counts against the 65 536-byte limit.
 fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
-    let mut text: Vec<u8> = Vec::new();
+    let mut text = String::new();
     // Logical write offset `n` of the C code; `visible` = false once a NUL
     // has ended the C string.
     let mut n = 0usize;
@@ -719,19 +765,15 @@ fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
     let mut el = array.child;
     while let Some(e) = tree.node(el) {
         let (piece, len) = match &e.kind {
-            Kind::Str(s) => {
-                let t = c_str(s).to_vec();
-                let l = t.len();
-                (t, l)
-            }
+            Kind::Str(s) => (Cow::Borrowed(&**s), s.len()),
             Kind::Number(d) => {
                 let full = number_text_full(*d);
                 let l = full.len();
-                (number_text(*d).into_bytes(), l)
+                (Cow::Owned(number_text(*d)), l)
             }
-            Kind::Null => (b"null".to_vec(), 4),
-            Kind::True => (b"true".to_vec(), 4),
-            Kind::False => (b"false".to_vec(), 5),
+            Kind::Null => (Cow::Borrowed("null"), 4),
+            Kind::True => (Cow::Borrowed("true"), 4),
+            Kind::False => (Cow::Borrowed("false"), 5),
             Kind::Array | Kind::Object => {
                 el = e.next;
                 continue;
@@ -741,7 +783,7 @@ fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
             return None;
         }
         if visible {
-            text.extend_from_slice(&piece);
+            text.push_str(&piece);
             if piece.len() < len {
                 visible = false;
             }
@@ -752,7 +794,7 @@ fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
         }
         if e.next != NONE {
             if visible {
-                text.push(b',');
+                text.push(',');
             }
             n += 1;
         }
@@ -761,12 +803,12 @@ fn csv(tree: &Tree<'_>, array: &Node<'_>) -> Option<String> {
     if text.is_empty() {
         None
     } else {
-        Some(lossy(&text))
+        Some(text)
     }
 }
 
 /// decoding.md §6.2/§6.3: walks the members depth-first in document order.
-fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String)>) {
+fn flatten(tree: &Tree<'_>, options: &JsonOptions, mut field: impl FnMut(&str, &str)) {
     let Some(root) = tree.node(0) else {
         return;
     };
@@ -774,49 +816,60 @@ fn flatten(tree: &Tree<'_>, options: &JsonOptions, out: &mut Vec<(String, String
     if root.kind != Kind::Object {
         return;
     }
-    // (next member to visit, key prefix of that object's members as an
-    // index into `prefixes`).
-    let mut prefixes: Vec<Vec<u8>> = Vec::new();
-    let mut stack: Vec<(usize, Option<usize>)> = vec![(root.child, None)];
+    // The key paths of the objects entered, one after the other in
+    // `prefixes`; a stack entry names its prefix by range.
+    let mut prefixes = String::new();
+    // (next member to visit, key prefix of that object's members).
+    let mut stack: Vec<(usize, Option<Range<usize>>)> = vec![(root.child, None)];
+    // Reused for every key and for printed values.
+    let mut key = String::new();
+    let mut text = String::new();
     while let Some((member, prefix)) = stack.pop() {
         let Some(m) = tree.node(member) else {
             continue;
         };
         // Come back to the next sibling after this member.
-        stack.push((m.next, prefix));
-        let name = c_str(&m.name);
-        let key = match prefix.and_then(|p| prefixes.get(p)) {
-            Some(p) => {
-                let mut k = Vec::with_capacity(p.len() + 1 + name.len());
-                k.extend_from_slice(p);
-                k.push(b'.');
-                k.extend_from_slice(name);
-                k
+        stack.push((m.next, prefix.clone()));
+        key.clear();
+        if let Some(p) = prefix.and_then(|p| prefixes.get(p)) {
+            key.push_str(p);
+            key.push('.');
+        }
+        key.push_str(&m.name);
+        text.clear();
+        let value: &str = match &m.kind {
+            Kind::Str(s) => s,
+            Kind::Number(d) => {
+                number_text_into(*d, &mut text);
+                &text
             }
-            None => name.to_vec(),
-        };
-        let value = match &m.kind {
-            Kind::Str(s) => Some(lossy(c_str(s))),
-            Kind::Number(d) => Some(number_text(*d)),
-            Kind::True => Some("true".to_string()),
-            Kind::False => Some("false".to_string()),
+            Kind::True => "true",
+            Kind::False => "false",
             Kind::Null => match options.null {
-                NullMode::Discard => None,
-                NullMode::String | NullMode::Empty => Some("null".to_string()),
+                NullMode::Discard => continue,
+                NullMode::String | NullMode::Empty => "null",
             },
             Kind::Array => match options.array {
-                ArrayMode::Csv => csv(tree, m),
-                ArrayMode::Array => Some(lossy(&print_formatted(tree, member))),
+                ArrayMode::Csv => match csv(tree, m) {
+                    Some(v) => {
+                        text = v;
+                        &text
+                    }
+                    None => continue,
+                },
+                ArrayMode::Array => {
+                    print_formatted(tree, member, &mut text);
+                    &text
+                }
             },
             Kind::Object => {
-                prefixes.push(key);
-                stack.push((m.child, Some(prefixes.len() - 1)));
+                let at = prefixes.len();
+                prefixes.push_str(&key);
+                stack.push((m.child, Some(at..prefixes.len())));
                 continue;
             }
         };
-        if let Some(v) = value {
-            out.push((into_text(key), v));
-        }
+        field(&key, value);
     }
 }
 

@@ -129,10 +129,10 @@ fn json_plugin(
     };
     let Some(start) = start else { return };
     let text = lossy_cow(subj.text(start));
-    for (key, value) in json::decode(&text, &info.json) {
-        match StaticField::from_json_key(&key) {
+    json::decode_each(&text, &info.json, |key, value| {
+        match StaticField::from_json_key(key) {
             // R6.4.1: static keys overwrite; printed under the key itself.
-            Some(f) => event.set_static_as(f, &key, value),
+            Some(f) => event.set_static_as(f, key, value),
             None => {
                 // R6.4.3: "Too many fields for JSON decoder." — dropped.
                 if event.dynamic_len() < DECODER_ORDER_SIZE {
@@ -140,15 +140,14 @@ fn json_plugin(
                 }
             }
         }
-    }
+    });
 }
 
 /// Plugins other than JSON set event fields directly, without the phase-2
 /// print of the standalone test mode (only `*_FP` order functions and the
 /// JSON plugin print): assign without recording a printed assignment.
-fn set_silent(event: &mut Event, field: StaticField, value: String) {
-    event.set_static(field, value);
-    event.assignments.pop();
+fn set_silent(event: &mut Event, field: StaticField, value: impl AsRef<str>) {
+    event.set_static_silent(field, value.as_ref());
 }
 
 fn pos_of(hay: &[u8], from: usize, b: u8) -> Option<usize> {
@@ -187,7 +186,7 @@ fn pf(log: &[u8], event: &mut Event) {
         Some(b'b') => "block",
         _ => return,
     };
-    set_silent(event, StaticField::Action, action.into());
+    set_silent(event, StaticField::Action, action);
     let Some(c) = pos_of(log, i, b':') else {
         return;
     };
@@ -227,7 +226,7 @@ fn pf(log: &[u8], event: &mut Event) {
             b'i' => "ICMP",
             _ => "TCP",
         };
-        set_silent(event, StaticField::Protocol, proto.into());
+        set_silent(event, StaticField::Protocol, proto);
     }
 }
 
@@ -318,7 +317,7 @@ fn sonicwall(log: &[u8], event: &mut Event) {
         return;
     };
     set_silent(event, StaticField::Status, status);
-    set_silent(event, StaticField::Id, id.clone());
+    set_silent(event, StaticField::Id, &id);
     let category: String = category.chars().take(7).collect();
     // The next search starts at the end pointer itself.
     let start = m.end;
@@ -363,7 +362,7 @@ fn sonicwall(log: &[u8], event: &mut Event) {
     };
     if let Some(a) = action {
         event.plugin.kind = Some("firewall");
-        set_silent(event, StaticField::Action, a.into());
+        set_silent(event, StaticField::Action, a);
         return;
     }
     if id == "97" {
@@ -431,8 +430,7 @@ pub(crate) fn accumulate(event: &mut Event, info_name: &str, state: &mut Decoder
             for (i, f) in ACM_FIELDS.iter().enumerate() {
                 if let Some(v) = acm_fill(event.get_static(*f), e.fields[i].as_deref()) {
                     // Not an assignment of the decoder: not printed in phase 2.
-                    event.set_static(*f, v);
-                    event.assignments.pop();
+                    event.set_static_silent(*f, &v);
                 }
             }
             e

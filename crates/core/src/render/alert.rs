@@ -154,10 +154,10 @@ pub fn to_json(v: &Verdict, manager_name: &str) -> Value {
             v.fields
                 .iter()
                 .rev()
-                .find(|(k, _)| {
+                .find(|&(k, _)| {
                     k == f.name() || (*f == StaticField::SystemName && k == "systemname")
                 })
-                .map(|(_, val)| (f.name(), val.as_str()))
+                .map(|(_, val)| (f.name(), val))
         })
         .collect();
     for (k, val) in &statics {

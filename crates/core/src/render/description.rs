@@ -59,9 +59,9 @@ mod tests {
     fn ev() -> Event {
         let mut e = Event::default();
         e.pre.hostname = "vm".into();
-        e.set_static(StaticField::SrcIp, "1.1.1.1".into());
-        e.push_dynamic("tag".into(), "T".into());
-        e.push_dynamic(String::new(), "ek".into());
+        e.set_static(StaticField::SrcIp, "1.1.1.1");
+        e.push_dynamic("tag", "T");
+        e.push_dynamic("", "ek");
         e
     }
 
@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn long_output_falls_back_to_raw() {
         let mut e = ev();
-        e.push_dynamic("rest".into(), "y".repeat(1100));
+        e.push_dynamic("rest", &"y".repeat(1100));
         assert_eq!(render("long: $(rest)", &e), "long: $(rest)");
         let d = format!("{} $(tag)", "x".repeat(1000));
         assert_eq!(render(&d, &e).len(), 1002);
