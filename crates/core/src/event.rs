@@ -317,6 +317,14 @@ impl Event {
         self.dynamic.len()
     }
 
+    /// Room for `fields` more assignments of `bytes` bytes in all (a
+    /// decoder about to assign many fields, e.g. JSON).
+    pub fn reserve(&mut self, bytes: usize, fields: usize) {
+        self.fields.text.reserve(bytes);
+        self.fields.entries.reserve(fields);
+        self.dynamic.reserve(fields);
+    }
+
     /// The assignments in order (the printed ones are what phase 2 shows).
     pub fn fields(&self) -> &Fields {
         &self.fields

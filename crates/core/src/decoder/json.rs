@@ -818,12 +818,12 @@ fn flatten(tree: &Tree<'_>, options: &JsonOptions, mut field: impl FnMut(&str, &
     }
     // The key paths of the objects entered, one after the other in
     // `prefixes`; a stack entry names its prefix by range.
-    let mut prefixes = String::new();
+    let mut prefixes = String::with_capacity(64);
     // (next member to visit, key prefix of that object's members).
     let mut stack: Vec<(usize, Option<Range<usize>>)> = vec![(root.child, None)];
     // Reused for every key and for printed values.
-    let mut key = String::new();
-    let mut text = String::new();
+    let mut key = String::with_capacity(64);
+    let mut text = String::with_capacity(64);
     while let Some((member, prefix)) = stack.pop() {
         let Some(m) = tree.node(member) else {
             continue;
