@@ -160,6 +160,36 @@ struct Alt {
     /// The leading literal run of a `^` alternative: the subject must start
     /// with it.
     prefix: Vec<u8>,
+    /// For an unanchored alternative that starts with `k` class tokens
+    /// without quantifier and then a literal run: `(k, run)`. An attempt
+    /// starting at `j` can only get past that run when the run occurs at
+    /// `j + k`, so [`run`] skips to such positions (see there).
+    lead: Option<(usize, Needle)>,
+}
+
+/// `(k, run)` of [`Alt::lead`]: `k` unquantified class tokens (ESC, code,
+/// and no `+`/`*` after them, the scanner's own test) followed by a
+/// non-empty run of literals below 0x80.
+fn lead_of(cells: &[Cell]) -> Option<(usize, Vec<u8>)> {
+    let mut k = 0;
+    let mut p = 0;
+    while cells.get(p) == Some(&Cell::Esc) {
+        if !matches!(cells.get(p + 1), Some(Cell::Code(_)))
+            || cells.get(p + 2).is_some_and(|c| c.is_quant())
+        {
+            return None;
+        }
+        k += 1;
+        p += 2;
+    }
+    let run: Vec<u8> = cells[p.min(cells.len())..]
+        .iter()
+        .map_while(|c| match c {
+            Cell::Lit(b) if *b < 0x80 => Some(*b),
+            _ => None,
+        })
+        .collect();
+    (!run.is_empty()).then_some((k, run))
 }
 
 /// The literal runs of an alternative, for its prefilter.
@@ -221,6 +251,11 @@ fn literal_runs(cells: &[Cell]) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
 impl Alt {
     fn new(cells: Vec<Cell>, begin: bool, end: bool) -> Alt {
         let (required, prefix, runs) = literal_runs(&cells);
+        let lead = if begin {
+            None
+        } else {
+            lead_of(&cells).map(|(k, run)| (k, Needle::new(run)))
+        };
         let runs = if runs.len() >= 2 {
             runs.into_iter().map(Needle::new).collect()
         } else {
@@ -233,6 +268,7 @@ impl Alt {
             runs,
             required: Needle::new(required),
             prefix: if begin { prefix } else { Vec::new() },
+            lead,
         }
     }
 
@@ -420,13 +456,25 @@ impl OsRegex {
         lower: Option<&[u8]>,
         want_captures: bool,
     ) -> Option<(isize, Vec<Range<usize>>)> {
+        self.exec_with::<true>(subject, lower, want_captures)
+    }
+
+    /// [`OsRegex::exec_lower`]; `FAST` = false runs the plain scanner on
+    /// every alternative, without prefilters or skipped attempts (the
+    /// reference of the tests).
+    fn exec_with<const FAST: bool>(
+        &self,
+        subject: &[u8],
+        lower: Option<&[u8]>,
+        want_captures: bool,
+    ) -> Option<(isize, Vec<Range<usize>>)> {
         let s = c_str(subject);
         let lower = lower.and_then(|l| l.get(..s.len()));
         let capturing = want_captures && self.has_groups;
-        for alt in self.alts.iter().filter(|a| a.may_match(s, lower)) {
+        for alt in self.alts.iter().filter(|a| !FAST || a.may_match(s, lower)) {
             if capturing {
                 let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
-                if let Some(last) = run(alt, s, Some(&mut pos)) {
+                if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut pos)) {
                     // R2.4.2: pairs of marks, stop at the first incomplete pair.
                     let mut caps = Vec::new();
                     let mut marks = alt
@@ -443,7 +491,7 @@ impl OsRegex {
                     }
                     return Some((last, caps));
                 }
-            } else if let Some(last) = run(alt, s, None) {
+            } else if let Some(last) = run::<FAST>(alt, s, lower, None) {
                 return Some((last, Vec::new()));
             }
         }
@@ -470,13 +518,32 @@ impl OsRegex {
         let lower = lower.and_then(|l| l.get(..s.len()));
         self.alts
             .iter()
-            .any(|alt| alt.may_match(s, lower) && run(alt, s, None).is_some())
+            .any(|alt| alt.may_match(s, lower) && run::<true>(alt, s, lower, None).is_some())
     }
 }
 
 /// The matching algorithm of decoding.md §2.3 for one alternative. `pos` is
-/// `Some` in capturing mode. Returns `last` on success (NONE → failure).
-fn run(alt: &Alt, s: &[u8], mut pos: Option<&mut Vec<Option<usize>>>) -> AltResult {
+/// `Some` in capturing mode; `lower` is `s` lower-cased, when the caller has
+/// it. Returns `last` on success (NONE → failure).
+///
+/// Skipping attempts (issue 8): with a [`Alt::lead`] `(k, run)`, a fresh
+/// attempt (p = 0, no pending hand-over, m false) at `j` first passes `k`
+/// class tokens that consume one byte each and then compares the run at
+/// `j + k`. Where the run is not there the attempt fails before any mark,
+/// quantifier or early success (§2.8 row 7 needs m, which only quantified
+/// classes set), and leaves the state as it found it except `last` = NONE
+/// and `i` = `j + 1` (the restart). So jumping to the next `j` whose
+/// `j + k` holds the run, with `last` = NONE when it moved, is the same
+/// run; when no such `j` is left, every remaining attempt fails and the
+/// end-of-input step (F) fails too, with `p` at an unquantified class
+/// token or a literal. A proptest compares with the scanner without the
+/// skip (`SKIP` = false turns it off).
+fn run<const SKIP: bool>(
+    alt: &Alt,
+    s: &[u8],
+    lower: Option<&[u8]>,
+    mut pos: Option<&mut Vec<Option<usize>>>,
+) -> AltResult {
     let n = s.len();
     let mut p: usize = 0;
     let mut i: usize = 0;
@@ -501,6 +568,20 @@ fn run(alt: &Alt, s: &[u8], mut pos: Option<&mut Vec<Option<usize>>>) -> AltResu
         budget = budget.saturating_sub(1);
         if budget == 0 {
             return None;
+        }
+        if let (true, Some((k, lead))) = (SKIP, &alt.lead) {
+            if p == 0 && !m && slots.iter().all(Option::is_none) {
+                let from = (i + k).min(n);
+                let low = lower.filter(|l| l.len() == n).map(|l| &l[from..]);
+                match lead.find(&s[from..], low) {
+                    Some(at) if at > 0 => {
+                        i += at;
+                        last = None;
+                    }
+                    Some(_) => {}
+                    None => return None,
+                }
+            }
         }
         let c = s[i];
         let fc = c.to_ascii_lowercase();
@@ -1017,8 +1098,7 @@ mod tests {
         use proptest::prelude::*;
 
         fn unfiltered(r: &OsRegex, s: &[u8]) -> Option<isize> {
-            let s = c_str(s);
-            r.alts.iter().find_map(|a| run(a, s, None))
+            r.exec_with::<false>(s, None, false).map(|m| m.0)
         }
 
         fn token() -> impl Strategy<Value = &'static str> {
@@ -1041,6 +1121,12 @@ mod tests {
                 Just(")"),
                 Just(":"),
                 Just("é"),
+                // Unquantified classes and literal quantifier bytes: the
+                // leads that let the scanner skip attempts.
+                Just("\\d"),
+                Just("\\w"),
+                Just("+"),
+                Just("ab"),
             ]
         }
 
@@ -1049,7 +1135,7 @@ mod tests {
             #[test]
             fn same_results_with_and_without_it(
                 pattern in proptest::collection::vec(token(), 0..8),
-                subject in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'B'), Just(b'1'), Just(b' '), Just(b':'), Just(b'('), Just(0xc3u8), Just(0u8)], 0..16),
+                subject in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'B'), Just(b'1'), Just(b' '), Just(b':'), Just(b'('), Just(0xc3u8), Just(0u8)], 0..24),
             ) {
                 let Ok(r) = OsRegex::compile(&pattern.concat()) else { return Ok(()) };
                 prop_assert_eq!(r.is_match(&subject), unfiltered(&r, &subject).is_some());
@@ -1058,7 +1144,60 @@ mod tests {
                 let lower = subject.to_ascii_lowercase();
                 prop_assert_eq!(r.is_match_lower(&subject, Some(&lower)), unfiltered(&r, &subject).is_some());
                 prop_assert_eq!(r.exec_lower(&subject, Some(&lower), false).map(|m| m.0), unfiltered(&r, &subject));
+                // Captures too (marks are recorded while scanning).
+                let reference = r.exec_with::<false>(&subject, None, true);
+                prop_assert_eq!(r.exec(&subject, true), reference.clone());
+                prop_assert_eq!(r.exec_lower(&subject, Some(&lower), true), reference);
             }
+        }
+
+        /// Patterns of the stock decoders whose attempts are skipped, on
+        /// subjects where the skip jumps: same end and captures.
+        #[test]
+        fn skipped_attempts_change_nothing() {
+            let cases = [
+                (
+                    r"\pMachineName\p(\.+)\p/MachineName\p",
+                    "<x><MachineName>WAW-1</MachineName><y>",
+                ),
+                (
+                    r#"imei="(\.*)"|imei=(\.*)\s|imei=(\.*)$"#,
+                    r#"a="1" imei="35" b=2"#,
+                ),
+                (r#"imei="(\.*)"|imei=(\.*)\s|imei=(\.*)$"#, "a=1 imei=35"),
+                (r"\d\dab(\w+)", "1ab 12ab 123abc"),
+                (r"\s+ab", "  ab"),
+                (r"\dab", "xxab 9ab"),
+                (r"\dab", "xxab 9a"),
+            ];
+            for (pattern, subject) in cases {
+                let r = OsRegex::compile(pattern).unwrap();
+                let lower = subject.to_ascii_lowercase();
+                for captures in [false, true] {
+                    let reference = r.exec_with::<false>(subject.as_bytes(), None, captures);
+                    assert_eq!(
+                        r.exec(subject.as_bytes(), captures),
+                        reference,
+                        "{pattern} {subject}"
+                    );
+                    assert_eq!(
+                        r.exec_lower(subject.as_bytes(), Some(lower.as_bytes()), captures),
+                        reference,
+                        "{pattern} {subject}"
+                    );
+                }
+            }
+            assert_eq!(
+                OsRegex::compile(r"\pMachineName\p(\.+)\p/MachineName\p")
+                    .unwrap()
+                    .alts[0]
+                    .lead
+                    .as_ref()
+                    .map(|(k, run)| (*k, run.as_bytes().to_vec())),
+                Some((1, b"machinename".to_vec()))
+            );
+            assert!(OsRegex::compile(r"\d+ab").unwrap().alts[0].lead.is_none());
+            assert!(OsRegex::compile(r"^ab").unwrap().alts[0].lead.is_none());
         }
 
         #[test]
