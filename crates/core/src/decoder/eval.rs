@@ -9,6 +9,7 @@
 use super::load::DECODER_ORDER_SIZE;
 use super::{plugins, Decoder, DecoderMatch, DecoderSet, DecoderState, Offset, OrderSlot};
 use crate::event::{Event, Predecoded};
+use crate::pattern::fold::{LowerCopy, Lowered};
 use crate::pattern::Pattern;
 use crate::trace::{DecoderOutcome, DecoderRole, DecoderStep, Gate, GateReason, NoTrace, Tracer};
 
@@ -19,7 +20,7 @@ pub(crate) struct Subject<'a> {
     pub before_is_nul: bool,
     /// `log` lower-cased, made on first use, once per event, for the
     /// patterns' literal searches.
-    pub lower: std::cell::OnceCell<Vec<u8>>,
+    pub lower: std::cell::OnceCell<LowerCopy>,
 }
 
 impl<'a> Subject<'a> {
@@ -50,13 +51,10 @@ impl<'a> Subject<'a> {
     }
 
     /// [`Subject::text`] lower-cased (the copy is made on first use).
-    pub fn lower_text(&self, p: isize) -> &[u8] {
-        let lower = self.lower.get_or_init(|| self.log.to_ascii_lowercase());
-        if p < 0 {
-            &[]
-        } else {
-            &lower[(p as usize).min(lower.len())..]
-        }
+    pub fn lower_text(&self, p: isize) -> Lowered<'_> {
+        let lower = self.lower.get_or_init(|| LowerCopy::new(self.log));
+        // Before `log`: empty, like `text`.
+        lower.at(if p < 0 { usize::MAX } else { p as usize })
     }
 
     /// The C string starting at position `p` (empty before or past `log`).

@@ -46,6 +46,111 @@ pub(crate) fn find_folded(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// A subject lower-cased once per event (see [`Needle`]), with the set of
+/// its bytes and a filter of its byte pairs: a needle with a byte or a
+/// pair the subject lacks is absent without a search. Most needles tried
+/// on an event are absent, and for short logs the filter answers in a few
+/// instructions what a vectorised search answers in a hundred.
+#[derive(Debug, Clone)]
+pub(crate) struct LowerCopy {
+    text: Vec<u8>,
+    filter: Filter,
+}
+
+/// Bytes (256 bits) and hashed byte pairs (4,096 bits) of a lower-cased
+/// text. Texts longer than [`Filter::MAX_TEXT`] would fill it: their
+/// filter lets everything through.
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    bytes: [u64; 4],
+    pairs: [u64; 64],
+    all: bool,
+}
+
+impl Filter {
+    const MAX_TEXT: usize = 1024;
+
+    fn new(text: &[u8]) -> Filter {
+        let mut f = Filter {
+            bytes: [0; 4],
+            pairs: [0; 64],
+            all: text.len() > Self::MAX_TEXT,
+        };
+        if f.all {
+            return f;
+        }
+        for &b in text {
+            f.bytes[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        for w in text.windows(2) {
+            let h = pair_hash(w[0], w[1]);
+            f.pairs[h >> 6] |= 1 << (h & 63);
+        }
+        f
+    }
+
+    #[inline]
+    fn has_byte(&self, b: u8) -> bool {
+        self.all || self.bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    #[inline]
+    fn has_pair(&self, h: u16) -> bool {
+        let h = usize::from(h);
+        self.all || self.pairs[h >> 6] & (1 << (h & 63)) != 0
+    }
+}
+
+/// 12 bits of a byte pair.
+#[inline]
+fn pair_hash(a: u8, b: u8) -> usize {
+    ((u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> 20) as usize
+}
+
+impl LowerCopy {
+    /// `subject` lower-cased, with its filter.
+    pub fn new(subject: &[u8]) -> LowerCopy {
+        let text = subject.to_ascii_lowercase();
+        let filter = Filter::new(&text);
+        LowerCopy { text, filter }
+    }
+
+    /// The copy from byte `p` on (empty past the end).
+    pub fn at(&self, p: usize) -> Lowered<'_> {
+        Lowered {
+            text: self.text.get(p..).unwrap_or(&[]),
+            filter: &self.filter,
+        }
+    }
+}
+
+/// A lower-cased subject: a suffix of a [`LowerCopy`], possibly cut, with
+/// the filter of the whole copy (a needle absent from the whole text is
+/// absent from any part of it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lowered<'a> {
+    pub text: &'a [u8],
+    filter: &'a Filter,
+}
+
+impl<'a> Lowered<'a> {
+    /// The first `n` bytes, when there are that many.
+    pub fn cut(self, n: usize) -> Option<Lowered<'a>> {
+        Some(Lowered {
+            text: self.text.get(..n)?,
+            filter: self.filter,
+        })
+    }
+
+    /// From byte `p` on (empty past the end).
+    pub fn from(self, p: usize) -> Lowered<'a> {
+        Lowered {
+            text: self.text.get(p..).unwrap_or(&[]),
+            filter: self.filter,
+        }
+    }
+}
+
 /// A lower-case needle, searched either in a subject as is (folding while
 /// comparing, [`contains_folded`]) or, faster, in a lower-cased copy of the
 /// subject made once per event: then a plain `memchr` for the needle's
@@ -59,6 +164,9 @@ pub(crate) struct Needle {
     rare: usize,
     /// Index of its second rarest byte (checked before the whole needle).
     rare2: usize,
+    /// Hashes of two of its byte pairs (around the rarest bytes), for the
+    /// subject's [`Filter`]; none for a needle shorter than two bytes.
+    pairs: [u16; 2],
 }
 
 impl Needle {
@@ -67,7 +175,31 @@ impl Needle {
         let pair = memchr::arch::all::packedpair::Pair::new(&lower);
         let rare = pair.map_or(0, |p| usize::from(p.index1()));
         let rare2 = pair.map_or(0, |p| usize::from(p.index2()));
-        Needle { lower, rare, rare2 }
+        // The pair starting at `i`, or ending there for the last byte.
+        let pair_at = |i: usize| -> u16 {
+            let i = i.min(lower.len().saturating_sub(2));
+            match (lower.get(i), lower.get(i + 1)) {
+                (Some(&a), Some(&b)) => pair_hash(a, b) as u16,
+                _ => 0,
+            }
+        };
+        let pairs = [pair_at(rare), pair_at(rare2)];
+        Needle {
+            rare,
+            rare2,
+            pairs,
+            lower,
+        }
+    }
+
+    /// False when the filter shows the needle cannot occur.
+    #[inline]
+    fn may_occur(&self, filter: &Filter) -> bool {
+        match self.lower.len() {
+            0 => true,
+            1 => filter.has_byte(self.lower[0]),
+            _ => filter.has_pair(self.pairs[0]) && filter.has_pair(self.pairs[1]),
+        }
     }
 
     #[cfg(test)]
@@ -83,15 +215,20 @@ impl Needle {
     /// case-insensitively. `lower`, when given, is `hay` lower-cased
     /// (same length).
     #[inline]
-    pub fn found_in(&self, hay: &[u8], lower: Option<&[u8]>) -> bool {
+    pub fn found_in(&self, hay: &[u8], lower: Option<Lowered>) -> bool {
         self.find(hay, lower).is_some()
     }
 
     /// The first position of the needle in `hay` (see [`Needle::found_in`]).
     #[inline]
-    pub fn find(&self, hay: &[u8], lower: Option<&[u8]>) -> Option<usize> {
+    pub fn find(&self, hay: &[u8], lower: Option<Lowered>) -> Option<usize> {
         match lower {
-            Some(l) if l.len() == hay.len() => self.in_lower(l),
+            Some(l) if l.text.len() == hay.len() => {
+                if !self.may_occur(l.filter) {
+                    return None;
+                }
+                self.in_lower(l.text)
+            }
             _ => find_folded(hay, &self.lower),
         }
     }
@@ -145,14 +282,39 @@ mod tests {
         assert!(!contains_folded(b"\xc3\xa9", b"\xe9"));
     }
 
+    #[test]
+    fn the_filter_rejects_what_is_absent_and_passes_long_texts() {
+        let copy = LowerCopy::new(b"Failed password for root");
+        let found = |n: &str| {
+            Needle::new(n.as_bytes().to_vec()).find(b"Failed password for root", Some(copy.at(0)))
+        };
+        assert_eq!(found("password"), Some(7));
+        assert_eq!(found("zz"), None);
+        assert!(!Needle::new(b"xq".to_vec()).may_occur(&copy.filter));
+        assert!(!Needle::new(b"z".to_vec()).may_occur(&copy.filter));
+        assert!(Needle::new(b"d p".to_vec()).may_occur(&copy.filter));
+        // Past MAX_TEXT the filter lets everything through; the search decides.
+        let long = [b"a".repeat(Filter::MAX_TEXT), b"xq".to_vec()].concat();
+        let copy = LowerCopy::new(&long);
+        assert!(Needle::new(b"zz".to_vec()).may_occur(&copy.filter));
+        assert_eq!(
+            Needle::new(b"xq".to_vec()).find(&long, Some(copy.at(0))),
+            Some(Filter::MAX_TEXT)
+        );
+    }
+
     proptest! {
         #[test]
         fn same_as_the_naive_scan(hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'A'), Just(b'b'), Just(b'['), Just(0xc3u8)], 0..40),
                                   needle in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'['), Just(0xc3u8)], 0..5)) {
             prop_assert_eq!(contains_folded(&hay, &needle), naive(&hay, &needle));
             let n = Needle::new(needle.clone());
-            prop_assert_eq!(n.found_in(&hay, Some(&hay.to_ascii_lowercase())), naive(&hay, &needle));
-            prop_assert_eq!(n.find(&hay, Some(&hay.to_ascii_lowercase())), n.find(&hay, None));
+            let copy = LowerCopy::new(&hay);
+            prop_assert_eq!(n.found_in(&hay, Some(copy.at(0))), naive(&hay, &needle));
+            prop_assert_eq!(n.find(&hay, Some(copy.at(0))), n.find(&hay, None));
+            // A suffix keeps the filter of the whole text.
+            let half = hay.len() / 2;
+            prop_assert_eq!(n.find(&hay[half..], Some(copy.at(half))), n.find(&hay[half..], None));
         }
     }
 }

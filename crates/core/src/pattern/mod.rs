@@ -143,7 +143,7 @@ impl Pattern {
     /// made once per event): OS_Match substrings and the OS_Regex literal
     /// prefilters then use a SIMD substring search instead of folding
     /// while they compare. Same result either way.
-    pub(crate) fn is_match_lower(&self, subject: &[u8], lower: Option<&[u8]>) -> bool {
+    pub(crate) fn is_match_lower(&self, subject: &[u8], lower: Option<fold::Lowered>) -> bool {
         match &self.inner {
             Inner::OsMatch(m) => m.is_match_lower(subject, lower),
             Inner::OsRegex(r) => r.is_match_lower(subject, lower),
@@ -164,7 +164,7 @@ impl Pattern {
     pub(crate) fn exec_lower(
         &self,
         subject: &[u8],
-        lower: Option<&[u8]>,
+        lower: Option<fold::Lowered>,
         captures: bool,
     ) -> Option<Match> {
         match &self.inner {

@@ -18,7 +18,7 @@
 //!
 //! The subject is a C string for this engine: it ends at its first NUL (§0.2).
 
-use super::fold::Needle;
+use super::fold::{Lowered, Needle};
 use super::osmatch::c_str;
 use super::PatternError;
 use std::ops::Range;
@@ -275,7 +275,7 @@ impl Alt {
     /// A cheap necessary condition: false means the alternative cannot match
     /// `s` (already cut at its NUL).
     #[inline]
-    fn may_match(&self, s: &[u8], lower: Option<&[u8]>) -> bool {
+    fn may_match(&self, s: &[u8], lower: Option<Lowered>) -> bool {
         if !self.prefix.is_empty() {
             if !(s.len() >= self.prefix.len()
                 && s.iter()
@@ -292,11 +292,11 @@ impl Alt {
     }
 
     /// Whether every literal run occurs after the previous one.
-    fn runs_in_order(&self, s: &[u8], lower: Option<&[u8]>) -> bool {
+    fn runs_in_order(&self, s: &[u8], lower: Option<Lowered>) -> bool {
         let mut from = 0;
         for run in &self.runs {
             let hay = s.get(from..).unwrap_or(&[]);
-            let low = lower.map(|l| l.get(from..).unwrap_or(&[]));
+            let low = lower.map(|l| l.from(from));
             match run.find(hay, low) {
                 Some(at) => from += at + run.len(),
                 None => return false,
@@ -450,10 +450,10 @@ impl OsRegex {
 
     /// [`OsRegex::exec`] with, optionally, `subject` lower-cased (same
     /// length) for the literal prefilters.
-    pub fn exec_lower(
+    pub(crate) fn exec_lower(
         &self,
         subject: &[u8],
-        lower: Option<&[u8]>,
+        lower: Option<Lowered>,
         want_captures: bool,
     ) -> Option<(isize, Vec<Range<usize>>)> {
         self.exec_with::<true>(subject, lower, want_captures)
@@ -465,11 +465,11 @@ impl OsRegex {
     fn exec_with<const FAST: bool>(
         &self,
         subject: &[u8],
-        lower: Option<&[u8]>,
+        lower: Option<Lowered>,
         want_captures: bool,
     ) -> Option<(isize, Vec<Range<usize>>)> {
         let s = c_str(subject);
-        let lower = lower.and_then(|l| l.get(..s.len()));
+        let lower = lower.and_then(|l| l.cut(s.len()));
         let capturing = want_captures && self.has_groups;
         for alt in self.alts.iter().filter(|a| !FAST || a.may_match(s, lower)) {
             if capturing {
@@ -513,9 +513,9 @@ impl OsRegex {
     }
 
     /// [`OsRegex::is_match`] with, optionally, `subject` lower-cased.
-    pub fn is_match_lower(&self, subject: &[u8], lower: Option<&[u8]>) -> bool {
+    pub(crate) fn is_match_lower(&self, subject: &[u8], lower: Option<Lowered>) -> bool {
         let s = c_str(subject);
-        let lower = lower.and_then(|l| l.get(..s.len()));
+        let lower = lower.and_then(|l| l.cut(s.len()));
         self.alts
             .iter()
             .any(|alt| alt.may_match(s, lower) && run::<true>(alt, s, lower, None).is_some())
@@ -541,7 +541,7 @@ impl OsRegex {
 fn run<const SKIP: bool>(
     alt: &Alt,
     s: &[u8],
-    lower: Option<&[u8]>,
+    lower: Option<Lowered>,
     mut pos: Option<&mut Vec<Option<usize>>>,
 ) -> AltResult {
     let n = s.len();
@@ -572,7 +572,7 @@ fn run<const SKIP: bool>(
         if let (true, Some((k, lead))) = (SKIP, &alt.lead) {
             if p == 0 && !m && slots.iter().all(Option::is_none) {
                 let from = (i + k).min(n);
-                let low = lower.filter(|l| l.len() == n).map(|l| &l[from..]);
+                let low = lower.filter(|l| l.text.len() == n).map(|l| l.from(from));
                 match lead.find(&s[from..], low) {
                     Some(at) if at > 0 => {
                         i += at;
@@ -1095,6 +1095,7 @@ mod tests {
     /// result equals the unfiltered scanner's.
     mod prefilter {
         use super::super::*;
+        use crate::pattern::fold::LowerCopy;
         use proptest::prelude::*;
 
         fn unfiltered(r: &OsRegex, s: &[u8]) -> Option<isize> {
@@ -1141,13 +1142,14 @@ mod tests {
                 prop_assert_eq!(r.is_match(&subject), unfiltered(&r, &subject).is_some());
                 prop_assert_eq!(r.exec(&subject, false).map(|m| m.0), unfiltered(&r, &subject));
                 // With the subject lower-cased once (the per-event copy).
-                let lower = subject.to_ascii_lowercase();
-                prop_assert_eq!(r.is_match_lower(&subject, Some(&lower)), unfiltered(&r, &subject).is_some());
-                prop_assert_eq!(r.exec_lower(&subject, Some(&lower), false).map(|m| m.0), unfiltered(&r, &subject));
+                let copy = LowerCopy::new(&subject);
+                let lower = copy.at(0);
+                prop_assert_eq!(r.is_match_lower(&subject, Some(lower)), unfiltered(&r, &subject).is_some());
+                prop_assert_eq!(r.exec_lower(&subject, Some(lower), false).map(|m| m.0), unfiltered(&r, &subject));
                 // Captures too (marks are recorded while scanning).
                 let reference = r.exec_with::<false>(&subject, None, true);
                 prop_assert_eq!(r.exec(&subject, true), reference.clone());
-                prop_assert_eq!(r.exec_lower(&subject, Some(&lower), true), reference);
+                prop_assert_eq!(r.exec_lower(&subject, Some(lower), true), reference);
             }
         }
 
@@ -1172,7 +1174,7 @@ mod tests {
             ];
             for (pattern, subject) in cases {
                 let r = OsRegex::compile(pattern).unwrap();
-                let lower = subject.to_ascii_lowercase();
+                let copy = LowerCopy::new(subject.as_bytes());
                 for captures in [false, true] {
                     let reference = r.exec_with::<false>(subject.as_bytes(), None, captures);
                     assert_eq!(
@@ -1181,7 +1183,7 @@ mod tests {
                         "{pattern} {subject}"
                     );
                     assert_eq!(
-                        r.exec_lower(subject.as_bytes(), Some(lower.as_bytes()), captures),
+                        r.exec_lower(subject.as_bytes(), Some(copy.at(0)), captures),
                         reference,
                         "{pattern} {subject}"
                     );

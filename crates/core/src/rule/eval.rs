@@ -156,7 +156,7 @@ pub struct EventCtx<'a> {
     pub event: &'a Event,
     /// The event's log lower-cased, made on first use, for `<match>` and
     /// `<regex>`.
-    pub lower_log: std::cell::OnceCell<Vec<u8>>,
+    pub(crate) lower_log: std::cell::OnceCell<crate::pattern::fold::LowerCopy>,
     pub decoder: Option<&'a DecoderMatch>,
     pub now: Now,
     /// The current event's `matched` mark, set by a successful search.
@@ -426,42 +426,45 @@ impl Matcher<'_> {
         }
         let log_lower = (rule.match_.is_some() || rule.regex.is_some()).then(|| {
             ctx.lower_log
-                .get_or_init(|| ev.pre.log.to_ascii_lowercase().into_bytes())
-                .as_slice()
+                .get_or_init(|| crate::pattern::fold::LowerCopy::new(ev.pre.log.as_bytes()))
+                .at(0)
         });
-        let checks = [
-            (
-                "program_name",
-                &rule.program_name,
-                ev.pre.program_name.as_deref(),
-                None,
-            ),
-            ("id", &rule.id_cond, st(StaticField::Id), None),
-            (
-                "system_name",
-                &rule.system_name,
-                st(StaticField::SystemName),
-                None,
-            ),
-            ("protocol", &rule.protocol, st(StaticField::Protocol), None),
-            ("match", &rule.match_, Some(ev.pre.log.as_str()), log_lower),
-            ("regex", &rule.regex, Some(ev.pre.log.as_str()), log_lower),
-            ("action", &rule.action, st(StaticField::Action), None),
-            ("url", &rule.url, st(StaticField::Url), None),
-            (
-                "location",
-                &rule.location,
-                Some(ev.pre.location.as_str()),
-                None,
-            ),
-        ];
-        for (element, cond, value, lower) in checks {
-            if let Some(c) = cond {
-                if !c.test_lower(value, lower) {
-                    fail!(pattern_gate(element, c, value));
+        // Each value is read only when the rule has the condition (most
+        // rules have one or two): rules.md §3 order.
+        macro_rules! check {
+            ($element:expr, $cond:expr, $value:expr, $lower:expr) => {
+                if let Some(c) = $cond {
+                    let value = $value;
+                    if !c.test_lower(value, $lower) {
+                        fail!(pattern_gate($element, c, value));
+                    }
                 }
-            }
+            };
         }
+        check!(
+            "program_name",
+            &rule.program_name,
+            ev.pre.program_name.as_deref(),
+            None
+        );
+        check!("id", &rule.id_cond, st(StaticField::Id), None);
+        check!(
+            "system_name",
+            &rule.system_name,
+            st(StaticField::SystemName),
+            None
+        );
+        check!("protocol", &rule.protocol, st(StaticField::Protocol), None);
+        check!("match", &rule.match_, Some(ev.pre.log.as_str()), log_lower);
+        check!("regex", &rule.regex, Some(ev.pre.log.as_str()), log_lower);
+        check!("action", &rule.action, st(StaticField::Action), None);
+        check!("url", &rule.url, st(StaticField::Url), None);
+        check!(
+            "location",
+            &rule.location,
+            Some(ev.pre.location.as_str()),
+            None
+        );
         for f in &rule.fields {
             let value = ev.get_dynamic(&f.name);
             if !f.cond.test(value) {

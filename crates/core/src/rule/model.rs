@@ -24,7 +24,11 @@ impl Matcher {
 
     /// [`Matcher::is_match`] given also `value` lower-cased (see
     /// `Pattern::is_match_lower`).
-    pub(crate) fn is_match_lower(&self, value: &str, lower: Option<&[u8]>) -> bool {
+    pub(crate) fn is_match_lower(
+        &self,
+        value: &str,
+        lower: Option<crate::pattern::fold::Lowered>,
+    ) -> bool {
         match self {
             Matcher::Pattern(p) => p.is_match_lower(value.as_bytes(), lower),
             Matcher::Exact(s) => s == value,
@@ -54,7 +58,11 @@ impl Cond {
     }
 
     /// [`Cond::test`] given also the value lower-cased.
-    pub(crate) fn test_lower(&self, value: Option<&str>, lower: Option<&[u8]>) -> bool {
+    pub(crate) fn test_lower(
+        &self,
+        value: Option<&str>,
+        lower: Option<crate::pattern::fold::Lowered>,
+    ) -> bool {
         match value {
             None => false,
             Some(v) => self.matcher.is_match_lower(v, lower) != self.negate,
