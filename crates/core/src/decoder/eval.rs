@@ -358,6 +358,9 @@ fn run<T: Tracer>(
         // R5.6.4 chain execution.
         let mut chain = chain;
         let mut r: Option<isize> = None;
+        // Which literals of a long chain occur in the log (decoder/index.rs),
+        // found on the first regex of the chain.
+        let mut present: Option<Option<Vec<bool>>> = None;
         loop {
             let n_idx = match chain {
                 Chain::Single(x) => x,
@@ -387,7 +390,23 @@ fn run<T: Tracer>(
                     Offset::AfterRegex => r.or(c),
                     Offset::None => Some(0),
                 };
-                match start.and_then(|s| exec(rx, &subj, s, true).map(|m| (s, m))) {
+                let known = match (&chain, &top.needles) {
+                    (Chain::Children(_, position), Some(needles)) => {
+                        let present =
+                            present.get_or_insert_with(|| needles.present(subj.lower_text(0).text));
+                        present.as_deref().map(|p| (needles, p, *position))
+                    }
+                    _ => None,
+                };
+                let run_regex = |s: isize| match known {
+                    Some((needles, p, position)) => rx
+                        .exec_lower_known(subj.text(s), Some(subj.lower_text(s)), true, |alt| {
+                            needles.absent(p, position, alt)
+                        })
+                        .map(|m| (s + m.end, m)),
+                    None => exec(rx, &subj, s, true),
+                };
+                match start.and_then(|s| run_regex(s).map(|m| (s, m))) {
                     None => {
                         step(tracer, set, n_idx, DecoderRole::Chain, || {
                             pattern_gate("regex", rx, start.map_or(&[][..], |s| subj.text(s)))

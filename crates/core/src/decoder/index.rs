@@ -1,6 +1,6 @@
-//! Indexes that narrow the top-level decoders an event can reach (issue 8):
+//! Indexes that narrow the decoders an event can reach (issue 8):
 //! [`PnIndex`] by program name, [`PrematchIndex`] by the first byte of
-//! the log.
+//! the log, and [`ChainNeedles`] for the regexes of a long child chain.
 //!
 //! With a program name, Wazuh tries every decoder of the PN list in order
 //! and skips those whose `<program_name>` does not match (decoding.md
@@ -135,6 +135,97 @@ impl PrematchIndex {
     }
 }
 
+/// The required literals (decoding.md §2, `osregex.rs` prefilter) of the
+/// regex alternatives of a top-level decoder's children, for chains with
+/// many of them: the FortiGate, Sophos or CEF decoders run one regex per
+/// field name on every event, a hundred or more, and most field names are
+/// absent from a given log. One Aho-Corasick pass over the lower-cased log
+/// finds which literals occur; an alternative whose literal does not occur
+/// anywhere in the log cannot occur in the part of it its regex reads, so
+/// it is skipped without its own search (the same answer as the
+/// prefilter's).
+#[derive(Debug)]
+pub(crate) struct ChainNeedles {
+    /// The distinct literals, lower-case.
+    needles: Vec<Vec<u8>>,
+    /// Per child position: per alternative of its regex, its literal.
+    alts: Vec<Vec<Option<u32>>>,
+    /// Built on first use (not at load: most chains are never reached).
+    searcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+impl ChainNeedles {
+    /// Fewer indexed alternatives than this: searching each is cheaper.
+    const MIN_ALTERNATIVES: usize = 16;
+    /// Shorter literals occur everywhere: left to the per-pattern search.
+    const MIN_LEN: usize = 3;
+
+    pub fn build(children: &[usize], decoders: &[Decoder]) -> Option<ChainNeedles> {
+        let mut ids: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut needles = Vec::new();
+        let mut indexed = 0;
+        let alts: Vec<Vec<Option<u32>>> = children
+            .iter()
+            .map(|&c| {
+                let Some(rx) = decoders[c].regex.as_ref() else {
+                    return Vec::new();
+                };
+                rx.required_literals()
+                    .into_iter()
+                    .map(|lit| {
+                        let lit = lit.filter(|l| l.len() >= Self::MIN_LEN)?;
+                        indexed += 1;
+                        let next = needles.len() as u32;
+                        Some(*ids.entry(lit.to_vec()).or_insert_with(|| {
+                            needles.push(lit.to_vec());
+                            next
+                        }))
+                    })
+                    .collect()
+            })
+            .collect();
+        (indexed >= Self::MIN_ALTERNATIVES).then(|| ChainNeedles {
+            needles,
+            alts,
+            searcher: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Which literals occur in `lower` (the whole log, lower-cased); None
+    /// when the searcher cannot be built (then nothing is skipped).
+    pub fn present(&self, lower: &[u8]) -> Option<Vec<bool>> {
+        let ac = self
+            .searcher
+            .get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(&self.needles)
+                    .ok()
+            })
+            .as_ref()?;
+        let mut found = vec![false; self.needles.len()];
+        for m in ac.find_overlapping_iter(lower) {
+            found[m.pattern().as_usize()] = true;
+        }
+        Some(found)
+    }
+
+    /// Whether alternative `alt` of the regex of the child at `position`
+    /// needs a literal that `present` says is not in the log.
+    pub fn absent(&self, present: &[bool], position: usize, alt: usize) -> bool {
+        match self
+            .alts
+            .get(position)
+            .and_then(|a| a.get(alt))
+            .copied()
+            .flatten()
+        {
+            Some(id) => !present.get(id as usize).copied().unwrap_or(true),
+            None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -235,6 +326,58 @@ mod tests {
         assert_eq!(nopn, ["i", "k", "l", "m", "n"]);
         assert!(set.nopn_index.candidates(b"xyz").len() < set.nopn.len());
     }
+    /// A chain of 24 sibling regexes decodes the same fields with and
+    /// without its literal index.
+    #[test]
+    fn chain_index_changes_no_field() {
+        use crate::event::{Event, Predecoded};
+        let keys = [
+            "imei", "sn", "action", "agent", "apn", "app", "appcat", "appid", "dstip", "dstport",
+            "srcip", "srcport", "proto", "policyid", "service", "user", "group", "level", "vd",
+            "devid", "logid", "type", "subtype", "msg",
+        ];
+        let mut xml = String::from(
+            "<decoder name=\"p\"><program_name>^p$</program_name></decoder>\n<decoder name=\"kv\"><prematch>^date=</prematch></decoder>\n",
+        );
+        for k in keys {
+            xml.push_str(&format!(
+                "<decoder name=\"kv\"><parent>kv</parent><regex>{k}=\"(\\.*)\"|{k}=(\\S*)\\s|{k}=(\\.*)$</regex><order>{k}</order></decoder>\n"
+            ));
+        }
+        let name: std::sync::Arc<str> = std::sync::Arc::from("kv.xml");
+        let roots = crate::xml::parse(&name, &xml).expect("parses");
+        let (set, diags) =
+            super::super::DecoderSet::load(&[super::super::DecoderFile { file: name, roots }]);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(set.nopn[0].needles.is_some(), "the chain is indexed");
+        let mut plain = set.clone();
+        plain.nopn[0].needles = None;
+        let mut next = crate::pattern::xorshift(0x5EED);
+        let mut fields = 0;
+        for _ in 0..300 {
+            let mut log = String::from("date=1 ");
+            for _ in 0..(next() % 12) {
+                let k = keys[(next() % keys.len() as u64) as usize];
+                let v = ["x", "\"a b\"", "", "\"\""][(next() % 4) as usize];
+                let sep = [" ", "  ", ""][(next() % 3) as usize];
+                log.push_str(&format!("{k}={v}{sep}"));
+            }
+            let decode = |s: &super::super::DecoderSet| {
+                let mut e = Event::new(Predecoded {
+                    full_log: log.clone(),
+                    log: log.clone(),
+                    ..Predecoded::default()
+                });
+                s.decode(&mut e);
+                e.fields().to_vec()
+            };
+            let got = decode(&set);
+            assert_eq!(got, decode(&plain), "{log}");
+            fields += got.len();
+        }
+        assert!(fields > 500, "the logs decode fields ({fields})");
+    }
+
     /// Prints how much the indexes narrow on the stock decoders (run with
     /// `--ignored --nocapture` when tuning).
     #[test]

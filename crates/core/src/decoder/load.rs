@@ -80,6 +80,9 @@ pub(crate) fn load(files: &[DecoderFile]) -> (DecoderSet, Vec<Diagnostic>) {
     }
     set.store = names.into_iter().collect();
     set_ids(&mut set, &mut diags, files);
+    for top in set.pn.iter_mut().chain(set.nopn.iter_mut()) {
+        top.needles = super::index::ChainNeedles::build(&top.children, &set.decoders).map(Arc::new);
+    }
     set.pn_index = super::index::PnIndex::build(&set.pn, &set.decoders);
     set.nopn_index = super::index::PrematchIndex::build(&set.nopn, &set.decoders);
     (set, diags)
@@ -829,6 +832,7 @@ fn insert(set: &mut DecoderSet, dec: Decoder, file: &Arc<str>) -> Result<(), Fat
         let node = TopNode {
             decoder: idx,
             children: Vec::new(),
+            needles: None,
         };
         if has_pn {
             set.pn.push(node);

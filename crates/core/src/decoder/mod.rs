@@ -213,6 +213,9 @@ pub(crate) struct Decoder {
 pub(crate) struct TopNode {
     pub decoder: usize,
     pub children: Vec<usize>,
+    /// The literals of the children's regexes, for chains with many
+    /// (built after loading, see [`index::ChainNeedles`]).
+    pub needles: Option<std::sync::Arc<index::ChainNeedles>>,
 }
 
 /// All loaded decoders.

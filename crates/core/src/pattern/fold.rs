@@ -202,8 +202,8 @@ impl Needle {
         }
     }
 
-    #[cfg(test)]
-    pub fn as_bytes(&self) -> &[u8] {
+    /// The needle (lower-case).
+    pub fn bytes(&self) -> &[u8] {
         &self.lower
     }
 

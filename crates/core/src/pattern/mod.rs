@@ -151,6 +151,33 @@ impl Pattern {
         }
     }
 
+    /// Per OS_Regex alternative, its required literal (lower-case), None
+    /// when it has none; empty for the other dialects (see the decoder
+    /// chain index).
+    pub(crate) fn required_literals(&self) -> Vec<Option<&[u8]>> {
+        match &self.inner {
+            Inner::OsRegex(r) => r.required_literals(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`Pattern::exec_lower`] skipping the OS_Regex alternatives `absent`
+    /// names (their required literal is known to be missing).
+    pub(crate) fn exec_lower_known(
+        &self,
+        subject: &[u8],
+        lower: Option<fold::Lowered>,
+        captures: bool,
+        absent: impl Fn(usize) -> bool,
+    ) -> Option<Match> {
+        match &self.inner {
+            Inner::OsRegex(r) => r
+                .exec_lower_known(subject, lower, captures, absent)
+                .map(|(end, captures)| Match { end, captures }),
+            _ => self.exec_lower(subject, lower, captures),
+        }
+    }
+
     /// Matches and returns the end position and, if `captures`, the captures.
     ///
     /// OS_Match has no end position (R1.2.3): on success `end` is -1 and

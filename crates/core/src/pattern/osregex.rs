@@ -456,7 +456,29 @@ impl OsRegex {
         lower: Option<Lowered>,
         want_captures: bool,
     ) -> Option<(isize, Vec<Range<usize>>)> {
-        self.exec_with::<true>(subject, lower, want_captures)
+        self.exec_with::<true>(subject, lower, want_captures, |_| false)
+    }
+
+    /// [`OsRegex::exec_lower`], skipping the alternatives for which
+    /// `absent(index)` says their required literal is not in the subject
+    /// (known from a search over a larger text, see `decoder/index.rs`).
+    pub(crate) fn exec_lower_known(
+        &self,
+        subject: &[u8],
+        lower: Option<Lowered>,
+        want_captures: bool,
+        absent: impl Fn(usize) -> bool,
+    ) -> Option<(isize, Vec<Range<usize>>)> {
+        self.exec_with::<true>(subject, lower, want_captures, absent)
+    }
+
+    /// Per alternative, its required literal run (lower-case; the longest
+    /// literal run, see [`Alt::may_match`]), None when it has none.
+    pub(crate) fn required_literals(&self) -> Vec<Option<&[u8]>> {
+        self.alts
+            .iter()
+            .map(|a| Some(a.required.bytes()).filter(|b| !b.is_empty()))
+            .collect()
     }
 
     /// [`OsRegex::exec_lower`]; `FAST` = false runs the plain scanner on
@@ -467,11 +489,17 @@ impl OsRegex {
         subject: &[u8],
         lower: Option<Lowered>,
         want_captures: bool,
+        absent: impl Fn(usize) -> bool,
     ) -> Option<(isize, Vec<Range<usize>>)> {
         let s = c_str(subject);
         let lower = lower.and_then(|l| l.cut(s.len()));
         let capturing = want_captures && self.has_groups;
-        for alt in self.alts.iter().filter(|a| !FAST || a.may_match(s, lower)) {
+        let candidates = self
+            .alts
+            .iter()
+            .enumerate()
+            .filter(|(k, a)| !FAST || (!absent(*k) && a.may_match(s, lower)));
+        for (_, alt) in candidates {
             if capturing {
                 let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
                 if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut pos)) {
@@ -1099,7 +1127,7 @@ mod tests {
         use proptest::prelude::*;
 
         fn unfiltered(r: &OsRegex, s: &[u8]) -> Option<isize> {
-            r.exec_with::<false>(s, None, false).map(|m| m.0)
+            r.exec_with::<false>(s, None, false, |_| false).map(|m| m.0)
         }
 
         fn token() -> impl Strategy<Value = &'static str> {
@@ -1147,7 +1175,7 @@ mod tests {
                 prop_assert_eq!(r.is_match_lower(&subject, Some(lower)), unfiltered(&r, &subject).is_some());
                 prop_assert_eq!(r.exec_lower(&subject, Some(lower), false).map(|m| m.0), unfiltered(&r, &subject));
                 // Captures too (marks are recorded while scanning).
-                let reference = r.exec_with::<false>(&subject, None, true);
+                let reference = r.exec_with::<false>(&subject, None, true, |_| false);
                 prop_assert_eq!(r.exec(&subject, true), reference.clone());
                 prop_assert_eq!(r.exec_lower(&subject, Some(lower), true), reference);
             }
@@ -1176,7 +1204,8 @@ mod tests {
                 let r = OsRegex::compile(pattern).unwrap();
                 let copy = LowerCopy::new(subject.as_bytes());
                 for captures in [false, true] {
-                    let reference = r.exec_with::<false>(subject.as_bytes(), None, captures);
+                    let reference =
+                        r.exec_with::<false>(subject.as_bytes(), None, captures, |_| false);
                     assert_eq!(
                         r.exec(subject.as_bytes(), captures),
                         reference,
@@ -1195,7 +1224,7 @@ mod tests {
                     .alts[0]
                     .lead
                     .as_ref()
-                    .map(|(k, run)| (*k, run.as_bytes().to_vec())),
+                    .map(|(k, run)| (*k, run.bytes().to_vec())),
                 Some((1, b"machinename".to_vec()))
             );
             assert!(OsRegex::compile(r"\d+ab").unwrap().alts[0].lead.is_none());
@@ -1206,11 +1235,11 @@ mod tests {
         fn runs_and_prefixes() {
             let r = OsRegex::compile("^Failed \\w+ for (\\S+) from|sshd\\d+x: abc").unwrap();
             assert_eq!(
-                (r.alts[0].prefix.as_slice(), r.alts[0].required.as_bytes()),
+                (r.alts[0].prefix.as_slice(), r.alts[0].required.bytes()),
                 (&b"failed "[..], &b"failed "[..])
             );
             assert_eq!(
-                (r.alts[1].prefix.as_slice(), r.alts[1].required.as_bytes()),
+                (r.alts[1].prefix.as_slice(), r.alts[1].required.bytes()),
                 (&b""[..], &b"x: abc"[..])
             );
             assert!(r.is_match(b"FAILED password for root from"));
