@@ -241,7 +241,49 @@ pub struct Event {
     /// What a plugin changed besides fields (decoding.md §6.7).
     #[serde(skip)]
     pub(crate) plugin: PluginEffect,
+    /// Lookup table of the dynamic field names, built on the first lookup
+    /// of an event with many (JSON events have dozens; rules look up a few
+    /// names each); cleared when a dynamic field is added.
+    #[serde(skip)]
+    names: NameCache,
 }
+
+/// A cache, not part of the event's value: equal to any other, cloned
+/// empty.
+#[derive(Debug, Default)]
+struct NameCache(std::cell::OnceCell<NameIndex>);
+
+impl Clone for NameCache {
+    fn clone(&self) -> NameCache {
+        NameCache::default()
+    }
+}
+
+impl PartialEq for NameCache {
+    fn eq(&self, _: &NameCache) -> bool {
+        true
+    }
+}
+
+impl Eq for NameCache {}
+
+/// Open-addressing table of the dynamic fields by ASCII-lower-cased name:
+/// slot → position in `Event::dynamic` + 1 (0 = empty). Only the first
+/// field of each name is entered, as the linear search finds it first.
+#[derive(Debug, Default)]
+struct NameIndex {
+    slots: Vec<u32>,
+}
+
+/// FNV-1a over the ASCII-lower-cased bytes.
+fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Dynamic fields above this count are looked up through a [`NameIndex`].
+const INDEX_FROM: usize = 12;
 
 /// Changes a plugin decoder makes besides fields: a decoder type
 /// (SonicWall, OSSECAlert) and, for forwarded OSSEC alerts, a new location,
@@ -289,6 +331,43 @@ impl Event {
     pub fn push_dynamic(&mut self, name: &str, value: &str) {
         let i = self.fields.push(name, value, true);
         self.dynamic.push(i as u32);
+        if self.names.0.get().is_some() {
+            self.names = NameCache::default();
+        }
+    }
+
+    /// The name and value of dynamic field number `k`.
+    fn dynamic_at(&self, k: usize) -> Option<(&str, &str)> {
+        let i = *self.dynamic.get(k)?;
+        self.fields.get(i as usize)
+    }
+
+    fn build_names(&self) -> NameIndex {
+        let cap = (self.dynamic.len() * 2).next_power_of_two();
+        let mask = cap - 1;
+        let mut slots = vec![0u32; cap];
+        for k in 0..self.dynamic.len() {
+            let Some((name, _)) = self.dynamic_at(k) else {
+                continue;
+            };
+            let mut at = name_hash(name) as usize & mask;
+            loop {
+                match slots[at] {
+                    0 => {
+                        slots[at] = k as u32 + 1;
+                        break;
+                    }
+                    taken => {
+                        let seen = self.dynamic_at(taken as usize - 1).map(|(n, _)| n);
+                        if seen.is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+                            break; // the first field of this name stays
+                        }
+                        at = (at + 1) & mask;
+                    }
+                }
+            }
+        }
+        NameIndex { slots }
     }
 
     /// The dynamic fields in the order they were set.
@@ -301,6 +380,23 @@ impl Event {
     /// First dynamic field whose name equals `name` ASCII-case-insensitively
     /// (rules.md §3.5 R3.5.3).
     pub fn get_dynamic(&self, name: &str) -> Option<&str> {
+        if self.dynamic.len() > INDEX_FROM {
+            let index = self.names.0.get_or_init(|| self.build_names());
+            let mask = index.slots.len() - 1;
+            let mut at = name_hash(name) as usize & mask;
+            loop {
+                match index.slots[at] {
+                    0 => return None,
+                    k => {
+                        let (n, v) = self.dynamic_at(k as usize - 1)?;
+                        if n.eq_ignore_ascii_case(name) {
+                            return Some(v);
+                        }
+                        at = (at + 1) & mask;
+                    }
+                }
+            }
+        }
         // Names of another length are skipped without slicing the text.
         self.dynamic.iter().find_map(|&i| {
             let e = self.fields.entries.get(i as usize)?;
@@ -365,6 +461,37 @@ mod tests {
         e.push_dynamic("tag", "b");
         assert_eq!(e.get_dynamic("TAG"), Some("a"));
         assert_eq!(e.fields().len(), 2);
+    }
+
+    /// With many dynamic fields the table gives what the linear search
+    /// gives: first of a name wins, case-insensitively, and absent names
+    /// are absent, also after more fields are added.
+    #[test]
+    fn indexed_lookup_equals_the_linear_search() {
+        let mut e = Event::default();
+        let names = [
+            "a", "B", "a.b", "A", "c", "data.x", "DATA.X", "k1", "k2", "k3",
+        ];
+        let mut next = crate::pattern::xorshift(7);
+        for round in 0..6 {
+            for i in 0..8 {
+                let name = names[(next() % names.len() as u64) as usize];
+                e.push_dynamic(name, &format!("{round}-{i}"));
+            }
+            for probe in names.iter().chain(&["zz", "", "a.B"]) {
+                let linear = e
+                    .dynamic()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(probe))
+                    .map(|(_, v)| v);
+                assert_eq!(
+                    e.get_dynamic(probe),
+                    linear,
+                    "{probe} after {}",
+                    e.dynamic_len()
+                );
+            }
+        }
+        assert!(e.dynamic_len() > INDEX_FROM);
     }
 
     #[test]

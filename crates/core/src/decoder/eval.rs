@@ -241,9 +241,13 @@ fn run<T: Tracer>(
     // Without a trace, only the decoders the program name (PN) or the log's
     // first byte (NOPN) can reach are tried, in the same order with the
     // same checks (decoder/index.rs); the trace shows every one.
-    let candidates = match pname {
+    let pn_candidates;
+    let candidates: Option<&[usize]> = match pname {
         _ if tracer.enabled() => None,
-        Some(p) => Some(set.pn_index.candidates(crate::pattern::osmatch::c_str(p))),
+        Some(p) => {
+            pn_candidates = set.pn_index.candidates(crate::pattern::osmatch::c_str(p));
+            Some(&pn_candidates)
+        }
         None => Some(set.nopn_index.candidates(log)),
     };
     let mut next = 0;

@@ -91,6 +91,8 @@ impl PnIndex {
 /// (both cases); every other decoder is always a candidate.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PrematchIndex {
+    /// Per first byte: the candidates, ascending (the `always` ones merged
+    /// in), so an event takes its list without sorting.
     by_first: HashMap<u8, Vec<usize>>,
     always: Vec<usize>,
 }
@@ -119,19 +121,21 @@ impl PrematchIndex {
                 None => ix.always.push(pos),
             }
         }
+        for list in ix.by_first.values_mut() {
+            list.extend_from_slice(&ix.always);
+            list.sort_unstable();
+            list.dedup();
+        }
         ix
     }
 
     /// The NOPN positions whose prematch may hold on `log` (cut at its
     /// NUL), ascending.
-    pub fn candidates(&self, log: &[u8]) -> Vec<usize> {
-        let mut out = self.always.clone();
-        if let Some(v) = log.first().and_then(|b| self.by_first.get(b)) {
-            out.extend_from_slice(v);
-            out.sort_unstable();
-            out.dedup();
+    pub fn candidates(&self, log: &[u8]) -> &[usize] {
+        match log.first().and_then(|b| self.by_first.get(b)) {
+            Some(v) => v,
+            None => &self.always,
         }
-        out
     }
 }
 
