@@ -245,27 +245,38 @@ pub struct Event {
     /// of an event with many (JSON events have dozens; rules look up a few
     /// names each); cleared when a dynamic field is added.
     #[serde(skip)]
-    names: NameCache,
+    names: Cache<NameIndex>,
+    /// `pre.log` (cut at its NUL) lower-cased with its needle filter, made
+    /// on first use and shared by decoders and rules. Only decoding
+    /// replaces `pre.log` (a forwarded alert), and it drops this then.
+    #[serde(skip)]
+    pub(crate) lower: Cache<crate::pattern::fold::LowerCopy>,
 }
 
 /// A cache, not part of the event's value: equal to any other, cloned
 /// empty.
-#[derive(Debug, Default)]
-struct NameCache(std::cell::OnceCell<NameIndex>);
+#[derive(Debug)]
+pub(crate) struct Cache<T>(pub std::cell::OnceCell<T>);
 
-impl Clone for NameCache {
-    fn clone(&self) -> NameCache {
-        NameCache::default()
+impl<T> Default for Cache<T> {
+    fn default() -> Cache<T> {
+        Cache(std::cell::OnceCell::new())
     }
 }
 
-impl PartialEq for NameCache {
-    fn eq(&self, _: &NameCache) -> bool {
+impl<T> Clone for Cache<T> {
+    fn clone(&self) -> Cache<T> {
+        Cache::default()
+    }
+}
+
+impl<T> PartialEq for Cache<T> {
+    fn eq(&self, _: &Cache<T>) -> bool {
         true
     }
 }
 
-impl Eq for NameCache {}
+impl<T> Eq for Cache<T> {}
 
 /// Open-addressing table of the dynamic fields by ASCII-lower-cased name:
 /// slot → position in `Event::dynamic` + 1 (0 = empty). Only the first
@@ -332,7 +343,7 @@ impl Event {
         let i = self.fields.push(name, value, true);
         self.dynamic.push(i as u32);
         if self.names.0.get().is_some() {
-            self.names = NameCache::default();
+            self.names = Cache::default();
         }
     }
 
@@ -419,6 +430,14 @@ impl Event {
         self.fields.text.reserve(bytes);
         self.fields.entries.reserve(fields);
         self.dynamic.reserve(fields);
+    }
+
+    /// `pre.log` lower-cased for the patterns' literal searches (see
+    /// `lower`).
+    pub(crate) fn lower_log(&self) -> &crate::pattern::fold::LowerCopy {
+        self.lower.0.get_or_init(|| {
+            crate::pattern::fold::LowerCopy::new(crate::text::c_str(self.pre.log.as_bytes()))
+        })
     }
 
     /// The assignments in order (the printed ones are what phase 2 shows).

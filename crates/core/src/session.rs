@@ -369,7 +369,6 @@ impl<'r> Session<'r> {
         };
         let mut ctx = EventCtx {
             event: &event,
-            lower_log: std::cell::OnceCell::new(),
             decoder: decoder.as_ref(),
             now: self.now,
             matched: 0,

@@ -19,8 +19,8 @@ pub(crate) struct Subject<'a> {
     /// Whether the byte just before `log` in the C buffer is a terminator.
     pub before_is_nul: bool,
     /// `log` lower-cased, made on first use, once per event, for the
-    /// patterns' literal searches.
-    pub lower: std::cell::OnceCell<LowerCopy>,
+    /// patterns' literal searches (the event's cache, `Event::lower_log`).
+    pub lower: &'a std::cell::OnceCell<LowerCopy>,
 }
 
 impl<'a> Subject<'a> {
@@ -133,8 +133,10 @@ pub(crate) fn decode_traced<T: Tracer>(
     // Work on the pre-decoded strings without copying them while fields are
     // assigned to the event.
     let pre = std::mem::take(&mut event.pre);
-    let result = run(set, &pre, event, tracer);
+    let lower = std::mem::take(&mut event.lower);
+    let result = run(set, &pre, &lower.0, event, tracer);
     event.pre = pre;
+    event.lower = lower;
     // A forwarded OSSEC alert replaces location, host name and log (§6.7).
     let effect = std::mem::take(&mut event.plugin);
     if let Some(location) = effect.location {
@@ -144,6 +146,7 @@ pub(crate) fn decode_traced<T: Tracer>(
     if let Some(log) = effect.log {
         event.pre.full_log = log.clone();
         event.pre.log = log;
+        event.lower = Default::default();
     }
     let mut kind = effect.kind;
     if let (Some((info, _)), Some(state)) = (&result, state) {
@@ -221,6 +224,7 @@ fn pattern_gate(element: &str, pattern: &Pattern, value: &[u8]) -> DecoderOutcom
 fn run<T: Tracer>(
     set: &DecoderSet,
     pre: &Predecoded,
+    lower: &std::cell::OnceCell<LowerCopy>,
     event: &mut Event,
     tracer: &mut T,
 ) -> Option<(usize, usize)> {
@@ -230,7 +234,7 @@ fn run<T: Tracer>(
     let subj = Subject {
         log,
         before_is_nul: byte_before_log_is_terminator(pre),
-        lower: std::cell::OnceCell::new(),
+        lower,
     };
     // R5.6.1: PN iff a program name is present (even empty); no fallback.
     let (list, pname) = match &pre.program_name {
@@ -516,7 +520,7 @@ mod tests {
         let s = Subject {
             log: b"abc",
             before_is_nul: true,
-            lower: std::cell::OnceCell::new(),
+            lower: &std::cell::OnceCell::new(),
         };
         assert_eq!(s.after(-1), -1);
         assert_eq!(s.text(-1), b"");
@@ -526,7 +530,7 @@ mod tests {
         let s = Subject {
             log: b"abc",
             before_is_nul: false,
-            lower: std::cell::OnceCell::new(),
+            lower: &std::cell::OnceCell::new(),
         };
         assert_eq!(s.after(-1), 0);
         assert_eq!(s.text(0), b"abc");

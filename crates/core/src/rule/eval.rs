@@ -154,9 +154,6 @@ impl MatchState {
 /// Per-event context while walking the tree.
 pub struct EventCtx<'a> {
     pub event: &'a Event,
-    /// The event's log lower-cased, made on first use, for `<match>` and
-    /// `<regex>`.
-    pub(crate) lower_log: std::cell::OnceCell<crate::pattern::fold::LowerCopy>,
     pub decoder: Option<&'a DecoderMatch>,
     pub now: Now,
     /// The current event's `matched` mark, set by a successful search.
@@ -424,11 +421,8 @@ impl Matcher<'_> {
                 });
             }
         }
-        let log_lower = (rule.match_.is_some() || rule.regex.is_some()).then(|| {
-            ctx.lower_log
-                .get_or_init(|| crate::pattern::fold::LowerCopy::new(ev.pre.log.as_bytes()))
-                .at(0)
-        });
+        let log_lower =
+            (rule.match_.is_some() || rule.regex.is_some()).then(|| ev.lower_log().at(0));
         // Each value is read only when the rule has the condition (most
         // rules have one or two): rules.md §3 order.
         macro_rules! check {
