@@ -372,7 +372,13 @@ impl Matcher<'_> {
         }
         state.hits[ri] = state.hits[ri].saturating_add(1);
         let decoder = ctx.decoder.map(|d| d.id);
-        for &child in &self.tree.nodes[node].children {
+        // Only the children this event's decoder can reach (rule/tree.rs
+        // ChildIndex), unless the trace must show them all.
+        let children = match self.tree.child_index.get(node) {
+            Some(Some(ix)) if !tracer.enabled() => ix.candidates(decoder),
+            _ => &self.tree.nodes[node].children[..],
+        };
+        for &child in children {
             // A child for another decoder fails its first condition
             // (`decoded_as`); skip it without reading the rule, unless the
             // trace must show it.

@@ -13,6 +13,64 @@ pub struct Node {
     pub children: Vec<usize>,
 }
 
+/// The children of one node that an event decoded by a given decoder can
+/// reach: a child with `<decoded_as>` another decoder fails its first
+/// condition, so it is left out. Each list keeps the children's order.
+/// The root rules have hundreds of children, most for one decoder each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChildIndex {
+    /// Decoder id → its children and those without `decoded_as`.
+    by_decoder: HashMap<u32, Box<[usize]>>,
+    /// The children without `decoded_as` (events of other decoders, or of
+    /// none).
+    open: Box<[usize]>,
+}
+
+impl ChildIndex {
+    /// Fewer children than this are walked as they are.
+    const MIN_CHILDREN: usize = 16;
+
+    fn build(children: &[usize], nodes: &[Node], decoded_as: &[Option<u32>]) -> Option<ChildIndex> {
+        if children.len() < Self::MIN_CHILDREN {
+            return None;
+        }
+        let id = |c: usize| {
+            nodes
+                .get(c)
+                .and_then(|n| decoded_as.get(n.rule))
+                .copied()
+                .flatten()
+        };
+        let mut ids: Vec<u32> = children.iter().filter_map(|&c| id(c)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let by_decoder = ids
+            .iter()
+            .map(|&d| {
+                let list: Box<[usize]> = children
+                    .iter()
+                    .copied()
+                    .filter(|&c| id(c).is_none_or(|x| x == d))
+                    .collect();
+                (d, list)
+            })
+            .collect();
+        let open = children
+            .iter()
+            .copied()
+            .filter(|&c| id(c).is_none())
+            .collect();
+        Some(ChildIndex { by_decoder, open })
+    }
+
+    /// The children an event of decoder `id` (None: no decoder) can reach,
+    /// in order.
+    pub fn candidates(&self, id: Option<u32>) -> &[usize] {
+        id.and_then(|d| self.by_decoder.get(&d))
+            .unwrap_or(&self.open)
+    }
+}
+
 /// Where a stateful rule searches for earlier events (rules.md R4.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Search {
@@ -51,6 +109,9 @@ pub struct RuleTree {
     pub(crate) decoded_as: Vec<Option<u32>>,
     /// Per event list: the longest timeframe of the rules searching it.
     pub(crate) list_timeframe: Vec<i64>,
+    /// Per node with many children: which of them each decoder's events
+    /// can reach (see [`ChildIndex`]). Filled by [`RuleTree::index`].
+    pub(crate) child_index: Vec<Option<Box<ChildIndex>>>,
     /// Per node: its parent node (None at the top level).
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
@@ -79,6 +140,11 @@ impl RuleTree {
             .rules
             .iter()
             .map(|r| r.decoded_as.as_ref().map(|(_, id)| *id))
+            .collect();
+        self.child_index = self
+            .nodes
+            .iter()
+            .map(|n| ChildIndex::build(&n.children, &self.nodes, &self.decoded_as).map(Box::new))
             .collect();
         self.list_timeframe = vec![0; self.list_count];
         for (r, search) in self.rules.iter().zip(&self.search) {
@@ -452,6 +518,70 @@ mod tests {
         let mut out = Vec::new();
         go(t, &t.top, 0, &mut out);
         out
+    }
+
+    /// A root with many children for three decoders and none: the indexed
+    /// walk (evaluate) finds the rule the full walk (explain) finds.
+    #[test]
+    fn child_index_finds_what_the_full_walk_finds() {
+        use crate::session::{Ruleset, Session, SessionOptions, Source, Sources};
+        let decoders = ["a", "b", "c"]
+            .map(|d| format!("<decoder name=\"{d}\"><program_name>^{d}$</program_name></decoder>"))
+            .join("\n");
+        let mut next = crate::pattern::xorshift(99);
+        let mut rules = String::from(
+            "<group name=\"t,\">\n<rule id=\"100000\" level=\"0\"><if_sid>1</if_sid><description>base</description></rule>\n",
+        );
+        for i in 1..=40 {
+            rules.push_str(&format!(
+                "<rule id=\"{}\" level=\"3\"><if_sid>100000</if_sid>",
+                100_000 + i
+            ));
+            match next() % 4 {
+                0 => {}
+                k => rules.push_str(&format!(
+                    "<decoded_as>{}</decoded_as>",
+                    ["a", "b", "c"][k as usize - 1]
+                )),
+            }
+            rules.push_str(&format!("<match>w{}.</match>", next() % 30));
+            rules.push_str("<description>d</description></rule>\n");
+        }
+        rules.push_str("</group>\n");
+        let mut sources = Sources {
+            decoders: crate::defaults::decoder_sources(),
+            rules: crate::defaults::rule_sources(),
+            lists: vec![],
+        };
+        sources.decoders.push(Source::new("d.xml", decoders));
+        sources.rules.push(Source::new("r.xml", rules));
+        let loaded = Ruleset::load(&sources);
+        let ruleset = loaded.ruleset.expect("loads");
+        let t = ruleset.tree();
+        assert!(
+            t.child_index.iter().any(Option::is_some),
+            "{} rules, {:?} children, {} indexes",
+            t.rules.len(),
+            t.nodes.iter().map(|n| n.children.len()).max(),
+            t.child_index.len()
+        );
+        let mut fast = Session::new(&ruleset, SessionOptions::default());
+        let mut full = Session::new(&ruleset, SessionOptions::default());
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..400 {
+            let prog = ["a", "b", "c", "d"][(next() % 4) as usize];
+            let line = format!(
+                "Dec 10 01:02:03 host {prog}: w{}. w{}. w{}.",
+                next() % 30,
+                next() % 30,
+                next() % 30
+            );
+            let got = fast.evaluate(&line, "stdin").rule.map(|r| r.id);
+            let want = full.explain(&line, "stdin").verdict.rule.map(|r| r.id);
+            assert_eq!(got, want, "{line}");
+            seen.insert(got);
+        }
+        assert!(seen.len() > 10, "the events reach many rules: {seen:?}");
     }
 
     fn load(xml: &str, slow: bool) -> Vec<(usize, u32)> {
