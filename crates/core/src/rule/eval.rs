@@ -5,7 +5,7 @@ use super::ip::list_contains;
 use super::lists::CdbList;
 use super::lists::Lookup;
 use super::model::{CompiledRule, Cond, ListField, Matcher as Pat, Rule, SameKey};
-use super::tree::{RuleTree, Search};
+use super::tree::{Prefilter, RuleTree, Search};
 use crate::decoder::DecoderMatch;
 use crate::event::{Event, StaticField};
 use crate::trace::{Gate, GateReason, Tracer};
@@ -378,7 +378,24 @@ impl Matcher<'_> {
             Some(Some(ix)) if !tracer.enabled() => ix.candidates(decoder),
             _ => &self.tree.nodes[node].children[..],
         };
+        let ev = &ctx.event.pre;
+        let program = ev
+            .program_name
+            .as_deref()
+            .map(|p| Prefilter::bit(crate::text::c_str(p.as_bytes())));
+        let log = Prefilter::bit(crate::text::c_str(ev.log.as_bytes()));
         for &child in children {
+            // Children whose first conditions fail on this event are left
+            // out without reading their rule (rule/tree.rs Prefilter).
+            if !tracer.enabled()
+                && self
+                    .tree
+                    .prefilters
+                    .get(child)
+                    .is_some_and(|g| !g.admits(program, log))
+            {
+                continue;
+            }
             // A child for another decoder fails its first condition
             // (`decoded_as`); skip it without reading the rule, unless the
             // trace must show it.

@@ -71,6 +71,83 @@ impl ChildIndex {
     }
 }
 
+/// The first conditions of a rule (rules.md §3: `program_name` before
+/// `match`), summed up in a few words kept apart from the rule records:
+/// walking a node's children reads these instead of each child's rule,
+/// whose fields and patterns lie in memory the event has not touched (the
+/// stock tree has thousands). A gate that does not admit an event means the
+/// rule's conditions fail, before any condition with an effect.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prefilter {
+    /// The rule has `<program_name>`: an event without one fails it.
+    needs_program: bool,
+    /// Bits `b & 63` of the lower-cased bytes a program name may start with
+    /// (`<program_name>` of `^x`/`^x$` literals only); all ones otherwise.
+    program_first: u64,
+    /// The same for the log and an OS_Match `<match>` of `^x`/`^x$`.
+    log_first: u64,
+}
+
+impl Default for Prefilter {
+    fn default() -> Prefilter {
+        Prefilter {
+            needs_program: false,
+            program_first: u64::MAX,
+            log_first: u64::MAX,
+        }
+    }
+}
+
+impl Prefilter {
+    fn of(rule: &super::Rule) -> Prefilter {
+        Prefilter {
+            needs_program: rule.program_name.is_some(),
+            program_first: first_bytes(rule.program_name.as_ref()),
+            log_first: first_bytes(rule.match_.as_ref()),
+        }
+    }
+
+    /// The bit of a text's first byte (of NUL for an empty one).
+    pub fn bit(text: &[u8]) -> u64 {
+        1 << (text.first().map_or(0, |b| b.to_ascii_lowercase()) & 63)
+    }
+
+    /// False when the rule's conditions fail on an event with this program
+    /// name (`program`: its [`Prefilter::bit`], None when absent) and log bit.
+    #[inline]
+    pub fn admits(&self, program: Option<u64>, log: u64) -> bool {
+        match program {
+            None if self.needs_program => false,
+            None => self.log_first & log != 0,
+            Some(p) => self.program_first & p != 0 && self.log_first & log != 0,
+        }
+    }
+}
+
+/// [`Prefilter`] bits of the first bytes an OS_Match condition of anchored
+/// literals admits; all ones for anything else.
+fn first_bytes(cond: Option<&super::model::Cond>) -> u64 {
+    let Some(c) = cond.filter(|c| !c.negate) else {
+        return u64::MAX;
+    };
+    let super::model::Matcher::Pattern(p) = &c.matcher else {
+        return u64::MAX;
+    };
+    match p.anchored_literals() {
+        Some(lits) if !lits.is_empty() => lits
+            .iter()
+            .map(|(_, x)| {
+                if x.is_empty() {
+                    u64::MAX
+                } else {
+                    Prefilter::bit(x)
+                }
+            })
+            .fold(0, |a, b| a | b),
+        _ => u64::MAX,
+    }
+}
+
 /// Where a stateful rule searches for earlier events (rules.md R4.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Search {
@@ -112,6 +189,9 @@ pub struct RuleTree {
     /// Per node with many children: which of them each decoder's events
     /// can reach (see [`ChildIndex`]). Filled by [`RuleTree::index`].
     pub(crate) child_index: Vec<Option<Box<ChildIndex>>>,
+    /// Per node: what its rule needs of an event, checked before the rule
+    /// itself is read (see [`Prefilter`]). Filled by [`RuleTree::index`].
+    pub(crate) prefilters: Vec<Prefilter>,
     /// Per node: its parent node (None at the top level).
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
@@ -145,6 +225,16 @@ impl RuleTree {
             .nodes
             .iter()
             .map(|n| ChildIndex::build(&n.children, &self.nodes, &self.decoded_as).map(Box::new))
+            .collect();
+        self.prefilters = self
+            .nodes
+            .iter()
+            .map(|n| {
+                self.rules
+                    .get(n.rule)
+                    .map(Prefilter::of)
+                    .unwrap_or_default()
+            })
             .collect();
         self.list_timeframe = vec![0; self.list_count];
         for (r, search) in self.rules.iter().zip(&self.search) {
@@ -520,8 +610,9 @@ mod tests {
         out
     }
 
-    /// A root with many children for three decoders and none: the indexed
-    /// walk (evaluate) finds the rule the full walk (explain) finds.
+    /// A root with many children for three decoders and none, program
+    /// names and anchored matches: the indexed and prefiltered walk
+    /// (evaluate) finds the rule the full walk (explain) finds.
     #[test]
     fn child_index_finds_what_the_full_walk_finds() {
         use crate::session::{Ruleset, Session, SessionOptions, Source, Sources};
@@ -544,7 +635,15 @@ mod tests {
                     ["a", "b", "c"][k as usize - 1]
                 )),
             }
-            rules.push_str(&format!("<match>w{}.</match>", next() % 30));
+            match next() % 4 {
+                0 => rules.push_str("<program_name>^a|^B$</program_name>"),
+                1 => rules.push_str("<program_name>c</program_name>"),
+                _ => {}
+            }
+            match next() % 3 {
+                0 => rules.push_str(&format!("<match>^w{}.|^x</match>", next() % 30)),
+                _ => rules.push_str(&format!("<match>w{}.</match>", next() % 30)),
+            }
             rules.push_str("<description>d</description></rule>\n");
         }
         rules.push_str("</group>\n");
@@ -569,9 +668,9 @@ mod tests {
         let mut full = Session::new(&ruleset, SessionOptions::default());
         let mut seen = std::collections::HashSet::new();
         for _ in 0..400 {
-            let prog = ["a", "b", "c", "d"][(next() % 4) as usize];
+            let prog = ["a: ", "b: ", "B: ", "c: ", "d: ", "", "x: "][(next() % 7) as usize];
             let line = format!(
-                "Dec 10 01:02:03 host {prog}: w{}. w{}. w{}.",
+                "Dec 10 01:02:03 host {prog}w{}. w{}. w{}.",
                 next() % 30,
                 next() % 30,
                 next() % 30
