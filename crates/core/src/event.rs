@@ -251,6 +251,9 @@ pub struct Event {
     /// replaces `pre.log` (a forwarded alert), and it drops this then.
     #[serde(skip)]
     pub(crate) lower: Cache<crate::pattern::fold::LowerCopy>,
+    /// [`Event::name_bits`], made on first use; cleared with `names`.
+    #[serde(skip)]
+    name_set: Cache<[u64; 4]>,
 }
 
 /// A cache, not part of the event's value: equal to any other, cloned
@@ -342,8 +345,9 @@ impl Event {
     pub fn push_dynamic(&mut self, name: &str, value: &str) {
         let i = self.fields.push(name, value, true);
         self.dynamic.push(i as u32);
-        if self.names.0.get().is_some() {
+        if self.names.0.get().is_some() || self.name_set.0.get().is_some() {
             self.names = Cache::default();
+            self.name_set = Cache::default();
         }
     }
 
@@ -430,6 +434,24 @@ impl Event {
         self.fields.text.reserve(bytes);
         self.fields.entries.reserve(fields);
         self.dynamic.reserve(fields);
+    }
+
+    /// One of 256 bits for a field name (ASCII case-insensitive).
+    pub(crate) fn name_bit(name: &str) -> u8 {
+        name_hash(name) as u8
+    }
+
+    /// The [`Event::name_bit`]s of the dynamic field names: a name whose
+    /// bit is not set is not among them.
+    pub(crate) fn name_bits(&self) -> &[u64; 4] {
+        self.name_set.0.get_or_init(|| {
+            let mut bits = [0u64; 4];
+            for (name, _) in self.dynamic() {
+                let b = Event::name_bit(name);
+                bits[usize::from(b >> 6)] |= 1 << (b & 63);
+            }
+            bits
+        })
     }
 
     /// `pre.log` lower-cased for the patterns' literal searches (see

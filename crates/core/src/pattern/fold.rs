@@ -68,7 +68,7 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    const MAX_TEXT: usize = 1024;
+    const MAX_TEXT: usize = 4096;
 
     fn new(text: &[u8]) -> Filter {
         let mut f = Filter {
@@ -113,6 +113,10 @@ impl LowerCopy {
         let text = subject.to_ascii_lowercase();
         let filter = Filter::new(&text);
         LowerCopy { text, filter }
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
     }
 
     /// The copy from byte `p` on (empty past the end).
@@ -195,13 +199,57 @@ impl Needle {
     /// False when the filter shows the needle cannot occur.
     #[inline]
     fn may_occur(&self, filter: &Filter) -> bool {
-        match self.lower.len() {
-            0 => true,
-            1 => filter.has_byte(self.lower[0]),
-            _ => filter.has_pair(self.pairs[0]) && filter.has_pair(self.pairs[1]),
-        }
+        self.key().may_occur(filter)
     }
 
+    /// What [`Needle::may_occur`] reads, in three words.
+    pub fn key(&self) -> NeedleKey {
+        match self.lower.len() {
+            0 => NeedleKey::ANY,
+            1 => NeedleKey {
+                kind: 1,
+                a: u16::from(self.lower[0]),
+                b: 0,
+            },
+            _ => NeedleKey {
+                kind: 2,
+                a: self.pairs[0],
+                b: self.pairs[1],
+            },
+        }
+    }
+}
+
+/// A needle's byte or byte pairs as a [`Filter`] tests them: kept apart
+/// from the needle (e.g. in a rule's prefilter) to test it without reading
+/// the pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NeedleKey {
+    /// 0: nothing to test; 1: byte `a`; 2: pair hashes `a` and `b`.
+    kind: u8,
+    a: u16,
+    b: u16,
+}
+
+impl NeedleKey {
+    pub const ANY: NeedleKey = NeedleKey {
+        kind: 0,
+        a: 0,
+        b: 0,
+    };
+
+    /// False when the needle cannot occur in the text of `filter`.
+    #[inline]
+    pub fn may_occur(&self, filter: &Filter) -> bool {
+        match self.kind {
+            1 => filter.has_byte(self.a as u8),
+            2 => filter.has_pair(self.a) && filter.has_pair(self.b),
+            _ => true,
+        }
+    }
+}
+
+impl Needle {
     /// The needle (lower-case).
     pub fn bytes(&self) -> &[u8] {
         &self.lower

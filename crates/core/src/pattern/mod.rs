@@ -151,6 +151,18 @@ impl Pattern {
         }
     }
 
+    /// A literal every match needs (OS_Match of one substring, OS_Regex of
+    /// one alternative), as a filter key; [`fold::NeedleKey::ANY`] when
+    /// there is none.
+    pub(crate) fn needle_key(&self) -> fold::NeedleKey {
+        let needle = match &self.inner {
+            Inner::OsMatch(m) => m.single_needle(),
+            Inner::OsRegex(r) => r.single_needle(),
+            Inner::Pcre2(_) => None,
+        };
+        needle.map_or(fold::NeedleKey::ANY, fold::Needle::key)
+    }
+
     /// Per OS_Regex alternative, its required literal (lower-case), None
     /// when it has none; empty for the other dialects (see the decoder
     /// chain index).

@@ -109,6 +109,15 @@ impl OsMatch {
             .collect()
     }
 
+    /// The needle of a pattern that is one substring (no negation): the
+    /// subject must contain it.
+    pub(crate) fn single_needle(&self) -> Option<&Needle> {
+        match (&self.alts[..], self.negate) {
+            ([Alt::Substring(Some(x))], false) => Some(x),
+            _ => None,
+        }
+    }
+
     pub fn is_match(&self, subject: &[u8]) -> bool {
         self.is_match_lower(subject, None)
     }

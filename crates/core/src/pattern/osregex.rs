@@ -472,6 +472,15 @@ impl OsRegex {
         self.exec_with::<true>(subject, lower, want_captures, absent)
     }
 
+    /// The required literal of a pattern of one alternative (see
+    /// [`Alt::may_match`]): the subject must contain it.
+    pub(crate) fn single_needle(&self) -> Option<&Needle> {
+        match &self.alts[..] {
+            [a] if a.required.len() > 0 => Some(&a.required),
+            _ => None,
+        }
+    }
+
     /// Per alternative, its required literal run (lower-case; the longest
     /// literal run, see [`Alt::may_match`]), None when it has none.
     pub(crate) fn required_literals(&self) -> Vec<Option<&[u8]>> {

@@ -387,14 +387,18 @@ impl Matcher<'_> {
         for &child in children {
             // Children whose first conditions fail on this event are left
             // out without reading their rule (rule/tree.rs Prefilter).
-            if !tracer.enabled()
-                && self
-                    .tree
-                    .prefilters
-                    .get(child)
-                    .is_some_and(|g| !g.admits(program, log))
-            {
-                continue;
+            if !tracer.enabled() {
+                if let Some(p) = self.tree.prefilters.get(child) {
+                    if !p.admits(program, log)
+                        || (p.reads_event()
+                            && !p.admits_event(
+                                ctx.event.lower_log().filter(),
+                                ctx.event.name_bits(),
+                            ))
+                    {
+                        continue;
+                    }
+                }
             }
             // A child for another decoder fails its first condition
             // (`decoded_as`); skip it without reading the rule, unless the
