@@ -251,10 +251,33 @@ pub struct Event {
     /// replaces `pre.log` (a forwarded alert), and it drops this then.
     #[serde(skip)]
     pub(crate) lower: Cache<crate::pattern::fold::LowerCopy>,
-    /// [`Event::name_bits`], made on first use; cleared with `names`.
+    /// [`Event::name_bits`], kept up to date as dynamic fields are added.
     #[serde(skip)]
-    name_set: Cache<[u64; 4]>,
+    name_set: [u64; 4],
+    /// Lookups answered by the linear search: the name table is built
+    /// only for events looked up often (building it costs about as much as
+    /// a few linear searches).
+    #[serde(skip)]
+    lookups: Counter,
 }
+
+/// A per-event counter that, like [`Cache`], is not part of the value.
+#[derive(Debug, Default)]
+struct Counter(std::cell::Cell<u8>);
+
+impl Clone for Counter {
+    fn clone(&self) -> Counter {
+        Counter::default()
+    }
+}
+
+impl PartialEq for Counter {
+    fn eq(&self, _: &Counter) -> bool {
+        true
+    }
+}
+
+impl Eq for Counter {}
 
 /// A cache, not part of the event's value: equal to any other, cloned
 /// empty.
@@ -296,8 +319,10 @@ fn name_hash(name: &str) -> u32 {
     })
 }
 
-/// Dynamic fields above this count are looked up through a [`NameIndex`].
+/// Dynamic fields above this count are looked up through a [`NameIndex`]
+/// once an event had [`LINEAR_LOOKUPS`] lookups.
 const INDEX_FROM: usize = 12;
+const LINEAR_LOOKUPS: u8 = 16;
 
 /// Changes a plugin decoder makes besides fields: a decoder type
 /// (SonicWall, OSSECAlert) and, for forwarded OSSEC alerts, a new location,
@@ -345,9 +370,10 @@ impl Event {
     pub fn push_dynamic(&mut self, name: &str, value: &str) {
         let i = self.fields.push(name, value, true);
         self.dynamic.push(i as u32);
-        if self.names.0.get().is_some() || self.name_set.0.get().is_some() {
+        let b = Event::name_bit(name);
+        self.name_set[usize::from(b >> 6)] |= 1 << (b & 63);
+        if self.names.0.get().is_some() {
             self.names = Cache::default();
-            self.name_set = Cache::default();
         }
     }
 
@@ -355,6 +381,14 @@ impl Event {
     fn dynamic_at(&self, k: usize) -> Option<(&str, &str)> {
         let i = *self.dynamic.get(k)?;
         self.fields.get(i as usize)
+    }
+
+    /// Counts a linear lookup; true once there were enough that the name
+    /// table pays for itself (it costs about a few linear searches).
+    fn looked_up_often(&self) -> bool {
+        let n = self.lookups.0.get();
+        self.lookups.0.set(n.saturating_add(1));
+        n >= LINEAR_LOOKUPS
     }
 
     fn build_names(&self) -> NameIndex {
@@ -395,7 +429,9 @@ impl Event {
     /// First dynamic field whose name equals `name` ASCII-case-insensitively
     /// (rules.md §3.5 R3.5.3).
     pub fn get_dynamic(&self, name: &str) -> Option<&str> {
-        if self.dynamic.len() > INDEX_FROM {
+        if self.dynamic.len() > INDEX_FROM
+            && (self.names.0.get().is_some() || self.looked_up_often())
+        {
             let index = self.names.0.get_or_init(|| self.build_names());
             let mask = index.slots.len() - 1;
             let mut at = name_hash(name) as usize & mask;
@@ -436,22 +472,22 @@ impl Event {
         self.dynamic.reserve(fields);
     }
 
-    /// One of 256 bits for a field name (ASCII case-insensitive).
+    /// One of 256 bits for a field name (ASCII case-insensitive), from its
+    /// length and its first and last bytes: constant time per field.
     pub(crate) fn name_bit(name: &str) -> u8 {
-        name_hash(name) as u8
+        let b = name.as_bytes();
+        let first = b.first().map_or(0, u8::to_ascii_lowercase);
+        let last = b.last().map_or(0, u8::to_ascii_lowercase);
+        (b.len() as u8)
+            .wrapping_mul(31)
+            .wrapping_add(first.wrapping_mul(7))
+            .wrapping_add(last)
     }
 
     /// The [`Event::name_bit`]s of the dynamic field names: a name whose
     /// bit is not set is not among them.
     pub(crate) fn name_bits(&self) -> &[u64; 4] {
-        self.name_set.0.get_or_init(|| {
-            let mut bits = [0u64; 4];
-            for (name, _) in self.dynamic() {
-                let b = Event::name_bit(name);
-                bits[usize::from(b >> 6)] |= 1 << (b & 63);
-            }
-            bits
-        })
+        &self.name_set
     }
 
     /// `pre.log` lower-cased for the patterns' literal searches (see

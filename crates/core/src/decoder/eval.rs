@@ -103,7 +103,8 @@ fn exec(
     start: isize,
     captures: bool,
 ) -> Option<(isize, crate::pattern::Match)> {
-    let m = pattern.exec_lower(subj.text(start), Some(subj.lower_text(start)), captures)?;
+    let lower = pattern.needs_lower().then(|| subj.lower_text(start));
+    let m = pattern.exec_lower(subj.text(start), lower, captures)?;
     Some((start + m.end, m))
 }
 
@@ -408,9 +409,12 @@ fn run<T: Tracer>(
                 };
                 let run_regex = |s: isize| match known {
                     Some((needles, p, position)) => rx
-                        .exec_lower_known(subj.text(s), Some(subj.lower_text(s)), true, |alt| {
-                            needles.absent(p, position, alt)
-                        })
+                        .exec_lower_known(
+                            subj.text(s),
+                            rx.needs_lower().then(|| subj.lower_text(s)),
+                            true,
+                            |alt| needles.absent(p, position, alt),
+                        )
                         .map(|m| (s + m.end, m)),
                     None => exec(rx, &subj, s, true),
                 };

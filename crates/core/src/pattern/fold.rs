@@ -54,7 +54,9 @@ pub(crate) fn find_folded(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[derive(Debug, Clone)]
 pub(crate) struct LowerCopy {
     text: Vec<u8>,
-    filter: Filter,
+    /// Made on the first needle test (events whose patterns are anchored
+    /// never need it).
+    filter: std::cell::OnceCell<Filter>,
 }
 
 /// Bytes (256 bits) and hashed byte pairs (4,096 bits) of a lower-cased
@@ -68,7 +70,7 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    const MAX_TEXT: usize = 4096;
+    const MAX_TEXT: usize = 1024;
 
     fn new(text: &[u8]) -> Filter {
         let mut f = Filter {
@@ -110,20 +112,21 @@ fn pair_hash(a: u8, b: u8) -> usize {
 impl LowerCopy {
     /// `subject` lower-cased, with its filter.
     pub fn new(subject: &[u8]) -> LowerCopy {
-        let text = subject.to_ascii_lowercase();
-        let filter = Filter::new(&text);
-        LowerCopy { text, filter }
+        LowerCopy {
+            text: subject.to_ascii_lowercase(),
+            filter: std::cell::OnceCell::new(),
+        }
     }
 
     pub fn filter(&self) -> &Filter {
-        &self.filter
+        self.filter.get_or_init(|| Filter::new(&self.text))
     }
 
     /// The copy from byte `p` on (empty past the end).
     pub fn at(&self, p: usize) -> Lowered<'_> {
         Lowered {
             text: self.text.get(p..).unwrap_or(&[]),
-            filter: &self.filter,
+            copy: self,
         }
     }
 }
@@ -134,7 +137,7 @@ impl LowerCopy {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lowered<'a> {
     pub text: &'a [u8],
-    filter: &'a Filter,
+    copy: &'a LowerCopy,
 }
 
 impl<'a> Lowered<'a> {
@@ -142,7 +145,7 @@ impl<'a> Lowered<'a> {
     pub fn cut(self, n: usize) -> Option<Lowered<'a>> {
         Some(Lowered {
             text: self.text.get(..n)?,
-            filter: self.filter,
+            copy: self.copy,
         })
     }
 
@@ -150,7 +153,7 @@ impl<'a> Lowered<'a> {
     pub fn from(self, p: usize) -> Lowered<'a> {
         Lowered {
             text: self.text.get(p..).unwrap_or(&[]),
-            filter: self.filter,
+            copy: self.copy,
         }
     }
 }
@@ -272,7 +275,7 @@ impl Needle {
     pub fn find(&self, hay: &[u8], lower: Option<Lowered>) -> Option<usize> {
         match lower {
             Some(l) if l.text.len() == hay.len() => {
-                if !self.may_occur(l.filter) {
+                if !self.may_occur(l.copy.filter()) {
                     return None;
                 }
                 self.in_lower(l.text)
@@ -338,13 +341,13 @@ mod tests {
         };
         assert_eq!(found("password"), Some(7));
         assert_eq!(found("zz"), None);
-        assert!(!Needle::new(b"xq".to_vec()).may_occur(&copy.filter));
-        assert!(!Needle::new(b"z".to_vec()).may_occur(&copy.filter));
-        assert!(Needle::new(b"d p".to_vec()).may_occur(&copy.filter));
+        assert!(!Needle::new(b"xq".to_vec()).may_occur(copy.filter()));
+        assert!(!Needle::new(b"z".to_vec()).may_occur(copy.filter()));
+        assert!(Needle::new(b"d p".to_vec()).may_occur(copy.filter()));
         // Past MAX_TEXT the filter lets everything through; the search decides.
         let long = [b"a".repeat(Filter::MAX_TEXT), b"xq".to_vec()].concat();
         let copy = LowerCopy::new(&long);
-        assert!(Needle::new(b"zz".to_vec()).may_occur(&copy.filter));
+        assert!(Needle::new(b"zz".to_vec()).may_occur(copy.filter()));
         assert_eq!(
             Needle::new(b"xq".to_vec()).find(&long, Some(copy.at(0))),
             Some(Filter::MAX_TEXT)

@@ -151,6 +151,16 @@ impl Pattern {
         }
     }
 
+    /// Whether [`Pattern::exec_lower`] and [`Pattern::is_match_lower`]
+    /// use the lower-cased subject (else callers need not make one).
+    pub(crate) fn needs_lower(&self) -> bool {
+        match &self.inner {
+            Inner::OsMatch(m) => m.needs_lower(),
+            Inner::OsRegex(r) => r.needs_lower(),
+            Inner::Pcre2(_) => false,
+        }
+    }
+
     /// A literal every match needs (OS_Match of one substring, OS_Regex of
     /// one alternative), as a filter key; [`fold::NeedleKey::ANY`] when
     /// there is none.

@@ -109,6 +109,14 @@ impl OsMatch {
             .collect()
     }
 
+    /// Whether a lower-cased copy of the subject speeds it up (substring
+    /// alternatives search with it).
+    pub(crate) fn needs_lower(&self) -> bool {
+        self.alts
+            .iter()
+            .any(|a| matches!(a, Alt::Substring(Some(_))))
+    }
+
     /// The needle of a pattern that is one substring (no negation): the
     /// subject must contain it.
     pub(crate) fn single_needle(&self) -> Option<&Needle> {

@@ -472,6 +472,18 @@ impl OsRegex {
         self.exec_with::<true>(subject, lower, want_captures, absent)
     }
 
+    /// Whether a lower-cased copy of the subject is worth making for it:
+    /// unanchored alternatives search the whole subject, and so do `^`
+    /// alternatives with literal runs after their prefix. Runs of one
+    /// byte (`^{\s*"`, the JSON prematch) are found as fast by folding.
+    pub(crate) fn needs_lower(&self) -> bool {
+        self.alts.iter().any(|a| {
+            !a.begin
+                || (a.required.len() > a.prefix.len() && a.required.len() > 1)
+                || a.runs.iter().any(|r| r.len() > 1)
+        })
+    }
+
     /// The required literal of a pattern of one alternative (see
     /// [`Alt::may_match`]): the subject must contain it.
     pub(crate) fn single_needle(&self) -> Option<&Needle> {

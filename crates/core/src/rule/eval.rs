@@ -389,12 +389,9 @@ impl Matcher<'_> {
             // out without reading their rule (rule/tree.rs Prefilter).
             if !tracer.enabled() {
                 if let Some(p) = self.tree.prefilters.get(child) {
+                    let event = ctx.event;
                     if !p.admits(program, log)
-                        || (p.reads_event()
-                            && !p.admits_event(
-                                ctx.event.lower_log().filter(),
-                                ctx.event.name_bits(),
-                            ))
+                        || !p.admits_event(|| event.lower_log().filter(), || event.name_bits())
                     {
                         continue;
                     }
@@ -448,8 +445,12 @@ impl Matcher<'_> {
                 });
             }
         }
+        let needs_lower = |c: &Option<Cond>| {
+            c.as_ref()
+                .is_some_and(|c| matches!(&c.matcher, Pat::Pattern(p) if p.needs_lower()))
+        };
         let log_lower =
-            (rule.match_.is_some() || rule.regex.is_some()).then(|| ev.lower_log().at(0));
+            (needs_lower(&rule.match_) || needs_lower(&rule.regex)).then(|| ev.lower_log().at(0));
         // Each value is read only when the rule has the condition (most
         // rules have one or two): rules.md §3 order.
         macro_rules! check {

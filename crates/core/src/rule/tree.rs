@@ -130,22 +130,20 @@ impl Prefilter {
         }
     }
 
-    /// Whether the rule needs a literal in the log or a dynamic field (the
-    /// checks of [`Prefilter::admits_event`]).
+    /// False when the event lacks the rule's log literal (`lower`: the
+    /// event's lower-cased log, made only when the rule has one) or a
+    /// dynamic field of its first `<field>` name (`names`:
+    /// [`crate::event::Event::name_bits`], likewise).
     #[inline]
-    pub fn reads_event(&self) -> bool {
-        self.log_needle != NeedleKey::ANY || self.field.is_some()
-    }
-
-    /// False when the log's filter lacks the rule's literal, or the event
-    /// lacks a dynamic field of the rule's first `<field>` name
-    /// (`names`: [`crate::event::Event::name_bits`]).
-    #[inline]
-    pub fn admits_event(&self, filter: &Filter, names: &[u64; 4]) -> bool {
-        self.log_needle.may_occur(filter)
+    pub fn admits_event<'e>(
+        &self,
+        lower: impl FnOnce() -> &'e Filter,
+        names: impl FnOnce() -> &'e [u64; 4],
+    ) -> bool {
+        (self.log_needle == NeedleKey::ANY || self.log_needle.may_occur(lower()))
             && self
                 .field
-                .is_none_or(|b| names[usize::from(b >> 6)] & (1 << (b & 63)) != 0)
+                .is_none_or(|b| names()[usize::from(b >> 6)] & (1 << (b & 63)) != 0)
     }
 
     /// The bit of a text's first byte (of NUL for an empty one).
@@ -746,7 +744,7 @@ mod tests {
             }
             for _ in 0..(1 + next() % 2) {
                 let name = ["k0", "K1", "k2", "a.b", "k4"][(next() % 5) as usize];
-                let negate = if next() % 5 == 0 {
+                let negate = if next().is_multiple_of(5) {
                     " negate=\"yes\""
                 } else {
                     ""
@@ -772,7 +770,7 @@ mod tests {
                 let key = ["k0", "k1", "K2", "k3", "k4"][(next() % 5) as usize];
                 members.push(format!("\"{key}\":\"xv{}\"", next() % 6));
             }
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 members.push(format!("\"a\":{{\"b\":\"v{}\"}}", next() % 6));
             }
             let line = format!("{{{}}}", members.join(","));
