@@ -289,6 +289,15 @@ impl RuleTree {
         self.by_id.contains_key(&id)
     }
 
+    /// Room for `rules` more rules.
+    pub(crate) fn reserve(&mut self, rules: usize) {
+        self.rules.reserve(rules);
+        self.group_class.reserve(rules);
+        self.prev_list.reserve(rules);
+        self.feeds.reserve(rules);
+        self.search.reserve(rules);
+    }
+
     /// Adds a rule object (not yet in the tree); returns its index.
     pub(crate) fn push_rule(&mut self, rule: Rule) -> usize {
         let class = self.group_class_of_text(&rule.group);
