@@ -160,12 +160,18 @@ impl<'a> Lowered<'a> {
 
 /// A lower-case needle, searched either in a subject as is (folding while
 /// comparing, [`contains_folded`]) or, faster, in a lower-cased copy of the
-/// subject made once per event: then a plain `memchr` for the needle's
-/// rarest byte (memchr's frequency heuristic) finds candidates, checked by
-/// one slice comparison. Two machine words per needle: the stock ruleset
-/// has thousands, so no precompiled searcher.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// subject made once per event: then memchr's `memmem` searcher for
+/// needles of four bytes or more (built on first use, boxed: the stock
+/// ruleset has thousands of needles and searches few), and for shorter
+/// ones a plain `memchr` for the rarest byte (memchr's frequency
+/// heuristic), each candidate checked at the second rarest byte and then
+/// by one slice comparison.
+#[derive(Debug, Clone)]
 pub(crate) struct Needle {
+    /// A vectorised searcher (memchr's packed-pair prefilter), built on
+    /// the first search of a needle of [`Needle::FINDER_FROM`] bytes or
+    /// more: most needles of a ruleset are never searched.
+    finder: std::sync::OnceLock<Box<memchr::memmem::Finder<'static>>>,
     lower: Vec<u8>,
     /// Index in `lower` of its rarest byte.
     rare: usize,
@@ -192,12 +198,15 @@ impl Needle {
         };
         let pairs = [pair_at(rare), pair_at(rare2)];
         Needle {
+            finder: std::sync::OnceLock::new(),
             rare,
             rare2,
             pairs,
             lower,
         }
     }
+
+    const FINDER_FROM: usize = 4;
 
     /// False when the filter shows the needle cannot occur.
     #[inline]
@@ -233,6 +242,14 @@ pub(crate) struct NeedleKey {
     a: u16,
     b: u16,
 }
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Needle) -> bool {
+        self.lower == other.lower
+    }
+}
+
+impl Eq for Needle {}
 
 impl NeedleKey {
     pub const ANY: NeedleKey = NeedleKey {
@@ -286,6 +303,12 @@ impl Needle {
 
     fn in_lower(&self, hay: &[u8]) -> Option<usize> {
         let n = self.lower.len();
+        if n >= Self::FINDER_FROM {
+            return self
+                .finder
+                .get_or_init(|| Box::new(memchr::memmem::Finder::new(&self.lower).into_owned()))
+                .find(hay);
+        }
         let Some(&b) = self.lower.get(self.rare) else {
             return Some(0); // empty needle
         };
