@@ -268,6 +268,16 @@ fn run<T: Tracer>(
             },
         };
         next += 1;
+        // A prematch whose literal the log lacks cannot hold: skipped
+        // without reading the decoder, once a lower-cased copy exists (its
+        // filter is built on first use; not when tracing).
+        if !tracer.enabled() {
+            if let Some(copy) = subj.lower.get() {
+                if !top.prematch_key.may_occur(copy.filter()) {
+                    continue;
+                }
+            }
+        }
         let d = &set.decoders[top.decoder];
         // R5.6.2
         let mut a: isize = 0;

@@ -382,6 +382,59 @@ mod tests {
         assert!(fields > 500, "the logs decode fields ({fields})");
     }
 
+    /// Top-level decoders skipped by their prematch literal (and the
+    /// indexes) decode what the traced run, which tries every decoder,
+    /// decodes.
+    #[test]
+    fn skipped_decoders_change_no_result() {
+        use crate::event::{Event, Predecoded};
+        let xml = r#"
+<decoder name="p"><program_name>^p$</program_name></decoder>
+<decoder name="a"><prematch>alpha \d+</prematch><regex>alpha (\d+)</regex><order>n</order></decoder>
+<decoder name="b"><prematch>beta|gamma</prematch></decoder>
+<decoder name="c"><prematch>\w+ delta</prematch></decoder>
+<decoder name="d"><prematch>^epsilon</prematch></decoder>
+<decoder name="e"><prematch type="pcre2">zeta\d</prematch></decoder>
+<decoder name="f"><prematch>eta</prematch></decoder>
+"#;
+        let name: std::sync::Arc<str> = std::sync::Arc::from("t.xml");
+        let roots = crate::xml::parse(&name, xml).expect("parses");
+        let (set, diags) =
+            super::super::DecoderSet::load(&[super::super::DecoderFile { file: name, roots }]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let words = [
+            "alpha", "1", "beta", "gamma", "x", "delta", "epsilon", "zeta7", "eta", "ALPHA", "Eta",
+        ];
+        let mut next = crate::pattern::xorshift(31);
+        let mut hits = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let log: Vec<&str> = (0..(next() % 5))
+                .map(|_| words[(next() % words.len() as u64) as usize])
+                .collect();
+            let log = log.join(" ");
+            let run = |traced: bool| {
+                let mut e = Event::new(Predecoded {
+                    full_log: log.clone(),
+                    log: log.clone(),
+                    ..Predecoded::default()
+                });
+                let mut state = super::super::DecoderState::new();
+                let m = if traced {
+                    let mut t = crate::trace::RecordTrace::default();
+                    set.decode_with_tracer(&mut e, &mut state, &mut t)
+                        .map(|(m, _)| m.name)
+                } else {
+                    set.decode_with(&mut e, &mut state).map(|m| m.name)
+                };
+                (m, e.fields().to_vec())
+            };
+            let fast = run(false);
+            assert_eq!(fast, run(true), "{log}");
+            hits.insert(fast.0);
+        }
+        assert!(hits.len() >= 6, "{hits:?}");
+    }
+
     /// Prints how much the indexes narrow on the stock decoders (run with
     /// `--ignored --nocapture` when tuning).
     #[test]

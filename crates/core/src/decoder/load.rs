@@ -82,6 +82,10 @@ pub(crate) fn load(files: &[DecoderFile]) -> (DecoderSet, Vec<Diagnostic>) {
     set_ids(&mut set, &mut diags, files);
     for top in set.pn.iter_mut().chain(set.nopn.iter_mut()) {
         top.needles = super::index::ChainNeedles::build(&top.children, &set.decoders).map(Arc::new);
+        top.prematch_key = set.decoders[top.decoder]
+            .prematch
+            .as_ref()
+            .map_or(crate::pattern::fold::NeedleKey::ANY, |p| p.needle_key());
     }
     set.pn_index = super::index::PnIndex::build(&set.pn, &set.decoders);
     set.nopn_index = super::index::PrematchIndex::build(&set.nopn, &set.decoders);
@@ -833,6 +837,7 @@ fn insert(set: &mut DecoderSet, dec: Decoder, file: &Arc<str>) -> Result<(), Fat
             decoder: idx,
             children: Vec::new(),
             needles: None,
+            prematch_key: crate::pattern::fold::NeedleKey::ANY,
         };
         if has_pn {
             set.pn.push(node);

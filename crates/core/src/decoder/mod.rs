@@ -216,6 +216,10 @@ pub(crate) struct TopNode {
     /// The literals of the children's regexes, for chains with many
     /// (built after loading, see [`index::ChainNeedles`]).
     pub needles: Option<std::sync::Arc<index::ChainNeedles>>,
+    /// The literal the decoder's prematch needs (see
+    /// [`crate::pattern::Pattern::needle_key`]): tested on the log's
+    /// needle filter before the decoder is read.
+    pub prematch_key: crate::pattern::fold::NeedleKey,
 }
 
 /// All loaded decoders.

@@ -83,6 +83,9 @@ pub struct Pattern {
     dialect: Dialect,
     source: String,
     inner: Inner,
+    /// [`Pattern::needs_lower`], kept here so that callers do not read the
+    /// compiled alternatives to learn it.
+    needs_lower: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -99,10 +102,16 @@ impl Pattern {
             Dialect::OsRegex => Inner::OsRegex(osregex::OsRegex::compile(pattern)?),
             Dialect::Pcre2 => Inner::Pcre2(Box::new(pcre2::Pcre2::compile(pattern)?)),
         };
+        let needs_lower = match &inner {
+            Inner::OsMatch(m) => m.needs_lower(),
+            Inner::OsRegex(r) => r.needs_lower(),
+            Inner::Pcre2(_) => false,
+        };
         Ok(Pattern {
             dialect,
             source: pattern.to_string(),
             inner,
+            needs_lower,
         })
     }
 
@@ -154,11 +163,7 @@ impl Pattern {
     /// Whether [`Pattern::exec_lower`] and [`Pattern::is_match_lower`]
     /// use the lower-cased subject (else callers need not make one).
     pub(crate) fn needs_lower(&self) -> bool {
-        match &self.inner {
-            Inner::OsMatch(m) => m.needs_lower(),
-            Inner::OsRegex(r) => r.needs_lower(),
-            Inner::Pcre2(_) => false,
-        }
+        self.needs_lower
     }
 
     /// A literal every match needs (OS_Match of one substring, OS_Regex of
