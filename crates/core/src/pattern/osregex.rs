@@ -68,8 +68,34 @@ impl Class {
         })
     }
 
+    const ALL: [Class; 15] = [
+        Class::Digit,
+        Class::Word,
+        Class::Space,
+        Class::Punct,
+        Class::LParen,
+        Class::RParen,
+        Class::Backsl,
+        Class::NotDigit,
+        Class::NotWord,
+        Class::NotSpace,
+        Class::Any,
+        Class::Tab,
+        Class::Dollar,
+        Class::Pipe,
+        Class::Lt,
+    ];
+
+    /// Whether `c` is in the class: one bit of [`CLASS_TABLE`] (the
+    /// scanner asks this for nearly every byte it reads).
     #[inline]
     fn matches(self, c: u8) -> bool {
+        CLASS_TABLE[self as usize][usize::from(c >> 6)] >> (c & 63) & 1 != 0
+    }
+
+    /// The class as decoding.md R2.1.2 defines it (the table is built
+    /// from this).
+    const fn by_rule(self, c: u8) -> bool {
         // decoding.md R2.1.2 table; classes ignore case folding.
         let word = c.is_ascii_alphanumeric() || c == b'-' || c == b'@' || c == b'_';
         match self {
@@ -117,6 +143,23 @@ impl Class {
         }
     }
 }
+
+/// Per class (in declaration order), its 256 bytes as bits.
+static CLASS_TABLE: [[u64; 4]; 15] = {
+    let mut t = [[0u64; 4]; 15];
+    let mut k = 0;
+    while k < 15 {
+        let mut c: usize = 0;
+        while c < 256 {
+            if Class::ALL[k].by_rule(c as u8) {
+                t[k][c >> 6] |= 1 << (c & 63);
+            }
+            c += 1;
+        }
+        k += 1;
+    }
+    t
+};
 
 /// One cell of the flat layout (R2.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -885,6 +928,16 @@ mod tests {
         let r = re(&format!("^{p}$"));
         (1..=255u8).filter(|&b| r.is_match(&[b])).collect()
     }
+    #[test]
+    fn class_table_equals_the_rules() {
+        for (k, class) in Class::ALL.iter().enumerate() {
+            assert_eq!(*class as usize, k);
+            for c in 0..=255u8 {
+                assert_eq!(class.matches(c), class.by_rule(c), "{class:?} {c}");
+            }
+        }
+    }
+
     #[test]
     fn class_d() {
         assert_eq!(class_set("\\d"), b"0123456789".to_vec());
