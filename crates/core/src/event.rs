@@ -223,7 +223,11 @@ impl<'de> Deserialize<'de> for Fields {
 }
 
 /// A decoded event: phase 1 plus what decoders set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Not serialized: its parts point into each other (positions, caches);
+/// what leaves the engine is the [`crate::session::Verdict`] (predecoded
+/// strings and [`Fields`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Event {
     pub pre: Predecoded,
     /// Per static field, the position of its last assignment in `fields`.
@@ -236,28 +240,22 @@ pub struct Event {
     fields: Fields,
     /// The rule id named by a forwarded OSSEC alert (the OSSECAlert plugin,
     /// decoding.md §6.7); the rule engine then reports that rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_rule: Option<String>,
     /// What a plugin changed besides fields (decoding.md §6.7).
-    #[serde(skip)]
     pub(crate) plugin: PluginEffect,
     /// Lookup table of the dynamic field names, built on the first lookup
     /// of an event with many (JSON events have dozens; rules look up a few
     /// names each); cleared when a dynamic field is added.
-    #[serde(skip)]
     names: Cache<NameIndex>,
     /// `pre.log` (cut at its NUL) lower-cased with its needle filter, made
     /// on first use and shared by decoders and rules. Only decoding
     /// replaces `pre.log` (a forwarded alert), and it drops this then.
-    #[serde(skip)]
     pub(crate) lower: Cache<crate::pattern::fold::LowerCopy>,
     /// [`Event::name_bits`], kept up to date as dynamic fields are added.
-    #[serde(skip)]
     name_set: [u64; 4],
     /// Lookups answered by the linear search: the name table is built
     /// only for events looked up often (building it costs about as much as
     /// a few linear searches).
-    #[serde(skip)]
     lookups: Counter,
 }
 
@@ -321,8 +319,8 @@ fn name_hash(name: &str) -> u32 {
 
 /// Dynamic fields above this count are looked up through a [`NameIndex`]
 /// once an event had [`LINEAR_LOOKUPS`] lookups.
-const INDEX_FROM: usize = 12;
-const LINEAR_LOOKUPS: u8 = 16;
+const INDEX_FROM: usize = 40;
+const LINEAR_LOOKUPS: u8 = 4;
 
 /// Changes a plugin decoder makes besides fields: a decoder type
 /// (SonicWall, OSSECAlert) and, for forwarded OSSEC alerts, a new location,
