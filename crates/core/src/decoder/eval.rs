@@ -269,13 +269,12 @@ fn run<T: Tracer>(
         };
         next += 1;
         // A prematch whose literal the log lacks cannot hold: skipped
-        // without reading the decoder, once a lower-cased copy exists (its
-        // filter is built on first use; not when tracing).
-        if !tracer.enabled() {
-            if let Some(copy) = subj.lower.get() {
-                if !top.prematch_key.may_occur(copy.filter()) {
-                    continue;
-                }
+        // without reading the decoder (the key is only set for prematches
+        // that make the lower-cased copy anyway; not when tracing).
+        if !tracer.enabled() && top.prematch_key != crate::pattern::fold::NeedleKey::ANY {
+            let copy = subj.lower.get_or_init(|| LowerCopy::new(subj.log));
+            if !top.prematch_key.may_occur(copy.filter()) {
+                continue;
             }
         }
         let d = &set.decoders[top.decoder];

@@ -82,9 +82,11 @@ pub(crate) fn load(files: &[DecoderFile]) -> (DecoderSet, Vec<Diagnostic>) {
     set_ids(&mut set, &mut diags, files);
     for top in set.pn.iter_mut().chain(set.nopn.iter_mut()) {
         top.needles = super::index::ChainNeedles::build(&top.children, &set.decoders).map(Arc::new);
+        // Only for prematches that make the lower-cased copy anyway.
         top.prematch_key = set.decoders[top.decoder]
             .prematch
             .as_ref()
+            .filter(|p| p.needs_lower())
             .map_or(crate::pattern::fold::NeedleKey::ANY, |p| p.needle_key());
     }
     set.pn_index = super::index::PnIndex::build(&set.pn, &set.decoders);

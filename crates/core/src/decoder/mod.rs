@@ -217,8 +217,9 @@ pub(crate) struct TopNode {
     /// (built after loading, see [`index::ChainNeedles`]).
     pub needles: Option<std::sync::Arc<index::ChainNeedles>>,
     /// The literal the decoder's prematch needs (see
-    /// [`crate::pattern::Pattern::needle_key`]): tested on the log's
-    /// needle filter before the decoder is read.
+    /// [`crate::pattern::Pattern::needle_key`]), for prematches that search
+    /// a lower-cased copy of the log: tested on the log's needle filter
+    /// before the decoder is read.
     pub prematch_key: crate::pattern::fold::NeedleKey,
 }
 
