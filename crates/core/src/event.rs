@@ -259,48 +259,30 @@ pub struct Event {
     lookups: Counter,
 }
 
-/// A per-event counter that, like [`Cache`], is not part of the value.
+/// Per-event working state that is not part of the event's value: equal
+/// to any other, cloned as new.
 #[derive(Debug, Default)]
-struct Counter(std::cell::Cell<u8>);
+pub(crate) struct Transient<T: Default>(pub T);
 
-impl Clone for Counter {
-    fn clone(&self) -> Counter {
-        Counter::default()
+impl<T: Default> Clone for Transient<T> {
+    fn clone(&self) -> Transient<T> {
+        Transient::default()
     }
 }
 
-impl PartialEq for Counter {
-    fn eq(&self, _: &Counter) -> bool {
+impl<T: Default> PartialEq for Transient<T> {
+    fn eq(&self, _: &Transient<T>) -> bool {
         true
     }
 }
 
-impl Eq for Counter {}
+impl<T: Default> Eq for Transient<T> {}
 
-/// A cache, not part of the event's value: equal to any other, cloned
-/// empty.
-#[derive(Debug)]
-pub(crate) struct Cache<T>(pub std::cell::OnceCell<T>);
+/// A value made on first use (see [`Transient`]).
+pub(crate) type Cache<T> = Transient<std::cell::OnceCell<T>>;
 
-impl<T> Default for Cache<T> {
-    fn default() -> Cache<T> {
-        Cache(std::cell::OnceCell::new())
-    }
-}
-
-impl<T> Clone for Cache<T> {
-    fn clone(&self) -> Cache<T> {
-        Cache::default()
-    }
-}
-
-impl<T> PartialEq for Cache<T> {
-    fn eq(&self, _: &Cache<T>) -> bool {
-        true
-    }
-}
-
-impl<T> Eq for Cache<T> {}
+/// A per-event counter (see [`Transient`]).
+type Counter = Transient<std::cell::Cell<u8>>;
 
 /// Open-addressing table of the dynamic fields by ASCII-lower-cased name:
 /// slot → position in `Event::dynamic` + 1 (0 = empty). Only the first

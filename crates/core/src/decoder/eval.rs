@@ -95,16 +95,19 @@ pub fn byte_before_log_is_terminator(pre: &Predecoded) -> bool {
     !(snort_suricata || apache)
 }
 
-/// Runs `pattern` on the text at `start`; returns the absolute end index and
-/// the match (captures relative to `subj.text(start)`).
+/// Runs `pattern` on the text at `start`, skipping the OS_Regex
+/// alternatives `absent` names (a chain's literal index); returns the
+/// absolute end index and the match (captures relative to
+/// `subj.text(start)`).
 fn exec(
     pattern: &Pattern,
     subj: &Subject,
     start: isize,
     captures: bool,
+    absent: impl Fn(usize) -> bool,
 ) -> Option<(isize, crate::pattern::Match)> {
     let lower = pattern.needs_lower().then(|| subj.lower_text(start));
-    let m = pattern.exec_lower(subj.text(start), lower, captures)?;
+    let m = pattern.exec_lower_known(subj.text(start), lower, captures, absent)?;
     Some((start + m.end, m))
 }
 
@@ -293,7 +296,7 @@ fn run<T: Tracer>(
             }
         }
         if let Some(pm) = &d.prematch {
-            match exec(pm, &subj, 0, false) {
+            match exec(pm, &subj, 0, false, |_| false) {
                 Some((e, _)) => a = subj.after(e),
                 None => {
                     step(tracer, set, top.decoder, DecoderRole::Top, || {
@@ -329,7 +332,7 @@ fn run<T: Tracer>(
                         } else {
                             0
                         };
-                        if let Some((e, _)) = exec(kp, &subj, start, false) {
+                        if let Some((e, _)) = exec(kp, &subj, start, false, |_| false) {
                             step(tracer, set, kids[i], DecoderRole::Child, || {
                                 DecoderOutcome::Selected
                             });
@@ -416,18 +419,10 @@ fn run<T: Tracer>(
                     }
                     _ => None,
                 };
-                let run_regex = |s: isize| match known {
-                    Some((needles, p, position)) => rx
-                        .exec_lower_known(
-                            subj.text(s),
-                            rx.needs_lower().then(|| subj.lower_text(s)),
-                            true,
-                            |alt| needles.absent(p, position, alt),
-                        )
-                        .map(|m| (s + m.end, m)),
-                    None => exec(rx, &subj, s, true),
+                let absent = |alt| {
+                    known.is_some_and(|(needles, p, position)| needles.absent(p, position, alt))
                 };
-                match start.and_then(|s| run_regex(s).map(|m| (s, m))) {
+                match start.and_then(|s| exec(rx, &subj, s, true, absent).map(|m| (s, m))) {
                     None => {
                         step(tracer, set, n_idx, DecoderRole::Chain, || {
                             pattern_gate("regex", rx, start.map_or(&[][..], |s| subj.text(s)))

@@ -547,11 +547,21 @@ const NUMBER_BUFFER: usize = 64;
 /// The untruncated `%i` / `%f` text of a number (decoding.md §6.3): `%i` of
 /// the saturated int when it equals the double, else `%f`.
 fn number_text_full(d: f64) -> String {
+    let mut t = String::new();
+    number_text_full_into(d, &mut t);
+    t
+}
+
+/// [`number_text_full`] appended to `out` (without allocating for
+/// integral values).
+fn number_text_full_into(d: f64, out: &mut String) {
+    use std::fmt::Write;
     let i = value_int(d);
     if f64::from(i) == d {
-        i.to_string()
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{i}");
     } else {
-        c_format_f(d)
+        c_format_f_into(d, out);
     }
 }
 
@@ -563,19 +573,10 @@ pub fn number_text(d: f64) -> String {
     t
 }
 
-/// [`number_text`] appended to `out` (without allocating for integers).
+/// [`number_text`] appended to `out`.
 fn number_text_into(d: f64, out: &mut String) {
-    use std::fmt::Write;
     let start = out.len();
-    let i = value_int(d);
-    // Writing to a String cannot fail.
-    let _ = if f64::from(i) == d {
-        write!(out, "{i}")
-    } else if let Some(n) = integral(d) {
-        write!(out, "{n}.000000")
-    } else {
-        out.write_str(&c_format_f(d))
-    };
+    number_text_full_into(d, out);
     // ASCII only (digits, sign, point, `inf`), so any cut is a char boundary.
     out.truncate(start + (out.len() - start).min(NUMBER_BUFFER - 1));
 }
@@ -589,15 +590,24 @@ fn integral(d: f64) -> Option<i128> {
 
 /// C `printf("%f", d)`: exact, six decimals.
 pub fn c_format_f(d: f64) -> String {
-    if d.is_nan() {
-        return if d.is_sign_negative() { "-nan" } else { "nan" }.to_string();
-    }
-    if let Some(n) = integral(d) {
-        return format!("{n}.000000");
-    }
-    // Rust prints infinities as `inf`/`-inf` like C, and the exact decimal
-    // expansion rounded half-to-even like glibc.
-    format!("{d:.6}")
+    let mut t = String::new();
+    c_format_f_into(d, &mut t);
+    t
+}
+
+/// [`c_format_f`] appended to `out`.
+fn c_format_f_into(d: f64, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = if d.is_nan() {
+        out.write_str(if d.is_sign_negative() { "-nan" } else { "nan" })
+    } else if let Some(n) = integral(d) {
+        write!(out, "{n}.000000")
+    } else {
+        // Rust prints infinities as `inf`/`-inf` like C, and the exact
+        // decimal expansion rounded half-to-even like glibc.
+        write!(out, "{d:.6}")
+    };
 }
 
 /// C `printf("%1.<p>g", d)` for `p ≥ 1` (C99 7.21.6.1: style `e` if the

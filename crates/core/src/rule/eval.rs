@@ -378,12 +378,14 @@ impl Matcher<'_> {
             Some(Some(ix)) if !tracer.enabled() => ix.candidates(decoder),
             _ => &self.tree.nodes[node].children[..],
         };
+        // The first byte is the C string's (a leading NUL and an empty text
+        // both give the bit of NUL), so no cut at the NUL is needed.
         let ev = &ctx.event.pre;
         let program = ev
             .program_name
             .as_deref()
-            .map(|p| Prefilter::bit(crate::text::c_str(p.as_bytes())));
-        let log = Prefilter::bit(crate::text::c_str(ev.log.as_bytes()));
+            .map(|p| Prefilter::bit(p.as_bytes()));
+        let log = Prefilter::bit(ev.log.as_bytes());
         for &child in children {
             // Children whose first conditions fail on this event are left
             // out without reading their rule (rule/tree.rs Prefilter).

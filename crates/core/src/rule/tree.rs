@@ -658,41 +658,24 @@ mod tests {
         out
     }
 
-    /// A root with many children for three decoders and none, program
-    /// names and anchored matches: the indexed and prefiltered walk
-    /// (evaluate) finds the rule the full walk (explain) finds.
-    #[test]
-    fn child_index_finds_what_the_full_walk_finds() {
-        use crate::session::{Ruleset, Session, SessionOptions, Source, Sources};
-        let decoders = ["a", "b", "c"]
-            .map(|d| format!("<decoder name=\"{d}\"><program_name>^{d}$</program_name></decoder>"))
-            .join("\n");
-        let mut next = crate::pattern::xorshift(99);
-        let mut rules = String::from(
-            "<group name=\"t,\">\n<rule id=\"100000\" level=\"0\"><if_sid>1</if_sid><description>base</description></rule>\n",
+    /// Rules of a base rule (`base`: its conditions) and 40 children, each
+    /// with the conditions `child` writes, over the built-in decoders and
+    /// rules plus `decoders`.
+    fn ruleset_of_forty_children(
+        decoders: Option<String>,
+        base: &str,
+        mut child: impl FnMut() -> String,
+    ) -> crate::session::Ruleset {
+        use crate::session::{Ruleset, Source, Sources};
+        let mut rules = format!(
+            "<group name=\"t,\">\n<rule id=\"100000\" level=\"0\">{base}<description>base</description></rule>\n"
         );
         for i in 1..=40 {
             rules.push_str(&format!(
-                "<rule id=\"{}\" level=\"3\"><if_sid>100000</if_sid>",
-                100_000 + i
+                "<rule id=\"{}\" level=\"3\"><if_sid>100000</if_sid>{}<description>d</description></rule>\n",
+                100_000 + i,
+                child()
             ));
-            match next() % 4 {
-                0 => {}
-                k => rules.push_str(&format!(
-                    "<decoded_as>{}</decoded_as>",
-                    ["a", "b", "c"][k as usize - 1]
-                )),
-            }
-            match next() % 4 {
-                0 => rules.push_str("<program_name>^a|^B$</program_name>"),
-                1 => rules.push_str("<program_name>c</program_name>"),
-                _ => {}
-            }
-            match next() % 3 {
-                0 => rules.push_str(&format!("<match>^w{}.|^x</match>", next() % 30)),
-                _ => rules.push_str(&format!("<match>w{}.</match>", next() % 30)),
-            }
-            rules.push_str("<description>d</description></rule>\n");
         }
         rules.push_str("</group>\n");
         let mut sources = Sources {
@@ -700,34 +683,79 @@ mod tests {
             rules: crate::defaults::rule_sources(),
             lists: vec![],
         };
-        sources.decoders.push(Source::new("d.xml", decoders));
+        sources
+            .decoders
+            .extend(decoders.map(|d| Source::new("d.xml", d)));
         sources.rules.push(Source::new("r.xml", rules));
-        let loaded = Ruleset::load(&sources);
-        let ruleset = loaded.ruleset.expect("loads");
-        let t = ruleset.tree();
-        assert!(
-            t.child_index.iter().any(Option::is_some),
-            "{} rules, {:?} children, {} indexes",
-            t.rules.len(),
-            t.nodes.iter().map(|n| n.children.len()).max(),
-            t.child_index.len()
-        );
-        let mut fast = Session::new(&ruleset, SessionOptions::default());
-        let mut full = Session::new(&ruleset, SessionOptions::default());
+        Ruleset::load(&sources).ruleset.expect("loads")
+    }
+
+    /// Evaluates `lines` with the indexed and prefiltered walk (evaluate)
+    /// and with the full walk (explain, which skips nothing): the same
+    /// rule each time. Returns the rules found.
+    fn walks_agree(
+        ruleset: &crate::session::Ruleset,
+        lines: &[String],
+    ) -> std::collections::HashSet<Option<u32>> {
+        use crate::session::{Session, SessionOptions};
+        let mut fast = Session::new(ruleset, SessionOptions::default());
+        let mut full = Session::new(ruleset, SessionOptions::default());
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..400 {
-            let prog = ["a: ", "b: ", "B: ", "c: ", "d: ", "", "x: "][(next() % 7) as usize];
-            let line = format!(
-                "Dec 10 01:02:03 host {prog}w{}. w{}. w{}.",
-                next() % 30,
-                next() % 30,
-                next() % 30
-            );
-            let got = fast.evaluate(&line, "stdin").rule.map(|r| r.id);
-            let want = full.explain(&line, "stdin").verdict.rule.map(|r| r.id);
+        for line in lines {
+            let got = fast.evaluate(line, "stdin").rule.map(|r| r.id);
+            let want = full.explain(line, "stdin").verdict.rule.map(|r| r.id);
             assert_eq!(got, want, "{line}");
             seen.insert(got);
         }
+        seen
+    }
+
+    /// A root with many children for three decoders and none, program
+    /// names and anchored matches: the indexed and prefiltered walk
+    /// (evaluate) finds the rule the full walk (explain) finds.
+    #[test]
+    fn child_index_finds_what_the_full_walk_finds() {
+        let decoders = ["a", "b", "c"]
+            .map(|d| format!("<decoder name=\"{d}\"><program_name>^{d}$</program_name></decoder>"))
+            .join("\n");
+        let mut next = crate::pattern::xorshift(99);
+        let ruleset = ruleset_of_forty_children(Some(decoders), "<if_sid>1</if_sid>", || {
+            let mut c = String::new();
+            match next() % 4 {
+                0 => {}
+                k => c.push_str(&format!(
+                    "<decoded_as>{}</decoded_as>",
+                    ["a", "b", "c"][k as usize - 1]
+                )),
+            }
+            match next() % 4 {
+                0 => c.push_str("<program_name>^a|^B$</program_name>"),
+                1 => c.push_str("<program_name>c</program_name>"),
+                _ => {}
+            }
+            match next() % 3 {
+                0 => c.push_str(&format!("<match>^w{}.|^x</match>", next() % 30)),
+                _ => c.push_str(&format!("<match>w{}.</match>", next() % 30)),
+            }
+            c
+        });
+        let t = ruleset.tree();
+        assert!(
+            t.child_index.iter().any(Option::is_some),
+            "a node is indexed"
+        );
+        let lines: Vec<String> = (0..400)
+            .map(|_| {
+                let prog = ["a: ", "b: ", "B: ", "c: ", "d: ", "", "x: "][(next() % 7) as usize];
+                format!(
+                    "Dec 10 01:02:03 host {prog}w{}. w{}. w{}.",
+                    next() % 30,
+                    next() % 30,
+                    next() % 30
+                )
+            })
+            .collect();
+        let seen = walks_agree(&ruleset, &lines);
         assert!(seen.len() > 10, "the events reach many rules: {seen:?}");
     }
 
@@ -735,20 +763,13 @@ mod tests {
     /// literals: the prefiltered walk finds what the full walk finds.
     #[test]
     fn prefilters_on_fields_and_literals_change_nothing() {
-        use crate::session::{Ruleset, Session, SessionOptions, Source, Sources};
         let mut next = crate::pattern::xorshift(2024);
-        let mut rules = String::from(
-            "<group name=\"t,\">\n<rule id=\"100000\" level=\"0\"><decoded_as>json</decoded_as><description>base</description></rule>\n",
-        );
-        for i in 1..=40 {
-            rules.push_str(&format!(
-                "<rule id=\"{}\" level=\"3\"><if_sid>100000</if_sid>",
-                100_000 + i
-            ));
+        let ruleset = ruleset_of_forty_children(None, "<decoded_as>json</decoded_as>", || {
+            let mut c = String::new();
             match next() % 4 {
-                0 => rules.push_str(&format!("<match>v{}</match>", next() % 6)),
-                1 => rules.push_str(&format!("<regex>\\w+v{}</regex>", next() % 6)),
-                2 => rules.push_str(&format!("<match>v{}|zz</match>", next() % 6)),
+                0 => c.push_str(&format!("<match>v{}</match>", next() % 6)),
+                1 => c.push_str(&format!("<regex>\\w+v{}</regex>", next() % 6)),
+                2 => c.push_str(&format!("<match>v{}|zz</match>", next() % 6)),
                 _ => {}
             }
             for _ in 0..(1 + next() % 2) {
@@ -758,36 +779,24 @@ mod tests {
                 } else {
                     ""
                 };
-                rules.push_str(&format!("<field name=\"{name}\"{negate}>v</field>"));
+                c.push_str(&format!("<field name=\"{name}\"{negate}>v</field>"));
             }
-            rules.push_str("<description>d</description></rule>\n");
-        }
-        rules.push_str("</group>\n");
-        let mut sources = Sources {
-            decoders: crate::defaults::decoder_sources(),
-            rules: crate::defaults::rule_sources(),
-            lists: vec![],
-        };
-        sources.rules.push(Source::new("r.xml", rules));
-        let ruleset = Ruleset::load(&sources).ruleset.expect("loads");
-        let mut fast = Session::new(&ruleset, SessionOptions::default());
-        let mut full = Session::new(&ruleset, SessionOptions::default());
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..500 {
-            let mut members = Vec::new();
-            for _ in 0..(next() % 5) {
-                let key = ["k0", "k1", "K2", "k3", "k4"][(next() % 5) as usize];
-                members.push(format!("\"{key}\":\"xv{}\"", next() % 6));
-            }
-            if next().is_multiple_of(3) {
-                members.push(format!("\"a\":{{\"b\":\"v{}\"}}", next() % 6));
-            }
-            let line = format!("{{{}}}", members.join(","));
-            let got = fast.evaluate(&line, "stdin").rule.map(|r| r.id);
-            let want = full.explain(&line, "stdin").verdict.rule.map(|r| r.id);
-            assert_eq!(got, want, "{line}");
-            seen.insert(got);
-        }
+            c
+        });
+        let lines: Vec<String> = (0..500)
+            .map(|_| {
+                let mut members = Vec::new();
+                for _ in 0..(next() % 5) {
+                    let key = ["k0", "k1", "K2", "k3", "k4"][(next() % 5) as usize];
+                    members.push(format!("\"{key}\":\"xv{}\"", next() % 6));
+                }
+                if next().is_multiple_of(3) {
+                    members.push(format!("\"a\":{{\"b\":\"v{}\"}}", next() % 6));
+                }
+                format!("{{{}}}", members.join(","))
+            })
+            .collect();
+        let seen = walks_agree(&ruleset, &lines);
         assert!(seen.len() > 10, "the events reach many rules: {seen:?}");
     }
 
