@@ -257,6 +257,20 @@ pub struct Event {
     /// only for events looked up often (building it costs about as much as
     /// a few linear searches).
     lookups: Counter,
+    /// Answers of earlier lookups by rule-field slot (see
+    /// [`Event::get_dynamic_slot`]).
+    memo: Transient<FieldMemo>,
+}
+
+/// A direct-mapped memo of dynamic-field lookups by slot: entry =
+/// `(slot + 1) << 32 | (position in Event::dynamic + 1, or 0 = absent)`.
+/// The children of one rule mostly test the same field (51 GitHub
+/// categories all read `github.action`), so the walk asks for one name
+/// many times per event.
+#[derive(Debug, Default)]
+struct FieldMemo {
+    used: std::cell::Cell<bool>,
+    cells: [std::cell::Cell<u64>; 32],
 }
 
 /// Per-event working state that is not part of the event's value: equal
@@ -355,6 +369,9 @@ impl Event {
         if self.names.0.get().is_some() {
             self.names = Cache::default();
         }
+        if self.memo.0.used.get() {
+            self.memo = Transient::default();
+        }
     }
 
     /// The name and value of dynamic field number `k`.
@@ -409,6 +426,35 @@ impl Event {
     /// First dynamic field whose name equals `name` ASCII-case-insensitively
     /// (rules.md §3.5 R3.5.3).
     pub fn get_dynamic(&self, name: &str) -> Option<&str> {
+        let k = self.find_dynamic(name)?;
+        self.dynamic_at(k).map(|(_, v)| v)
+    }
+
+    /// [`Event::get_dynamic`] of the name `name()` returns, which the caller
+    /// numbered `slot` (equal names, ignoring ASCII case, share a slot; see
+    /// `RuleTree::index`): a name asked for again is answered from a memo,
+    /// and `name` is only called on a miss.
+    pub(crate) fn get_dynamic_slot<'n>(
+        &self,
+        slot: u32,
+        name: impl FnOnce() -> &'n str,
+    ) -> Option<&str> {
+        let tag = (u64::from(slot) + 1) << 32;
+        let cell = &self.memo.0.cells[slot as usize % 32];
+        let seen = cell.get();
+        let k = if seen & !0xffff_ffff == tag {
+            (seen & 0xffff_ffff).checked_sub(1)? as usize
+        } else {
+            let k = self.find_dynamic(name());
+            cell.set(tag | k.map_or(0, |k| k as u64 + 1));
+            self.memo.0.used.set(true);
+            k?
+        };
+        self.dynamic_at(k).map(|(_, v)| v)
+    }
+
+    /// The position in `dynamic` of the first field named `name`.
+    fn find_dynamic(&self, name: &str) -> Option<usize> {
         if self.dynamic.len() > INDEX_FROM
             && (self.names.0.get().is_some() || self.looked_up_often())
         {
@@ -419,9 +465,9 @@ impl Event {
                 match index.slots[at] {
                     0 => return None,
                     k => {
-                        let (n, v) = self.dynamic_at(k as usize - 1)?;
+                        let (n, _) = self.dynamic_at(k as usize - 1)?;
                         if n.eq_ignore_ascii_case(name) {
-                            return Some(v);
+                            return Some(k as usize - 1);
                         }
                         at = (at + 1) & mask;
                     }
@@ -429,13 +475,10 @@ impl Event {
             }
         }
         // Names of another length are skipped without slicing the text.
-        self.dynamic.iter().find_map(|&i| {
-            let e = self.fields.entries.get(i as usize)?;
-            if e.value - e.name != name.len() {
-                return None;
-            }
-            let (k, v) = self.fields.entry(e);
-            k.eq_ignore_ascii_case(name).then_some(v)
+        self.dynamic.iter().position(|&i| {
+            self.fields.entries.get(i as usize).is_some_and(|e| {
+                e.value - e.name == name.len() && self.fields.entry(e).0.eq_ignore_ascii_case(name)
+            })
         })
     }
 
@@ -549,6 +592,36 @@ mod tests {
             }
         }
         assert!(e.dynamic_len() > INDEX_FROM);
+    }
+
+    /// The slot memo answers what the plain lookup answers: repeated and
+    /// absent names, slots sharing a memo cell (1 and 33), and names that
+    /// appear after they were looked up.
+    #[test]
+    fn slot_lookups_equal_plain_lookups() {
+        let mut e = Event::default();
+        let names = ["a", "B", "a.b", "c", "zz", "k1"];
+        // Slot per name as the rule tree numbers them: case-insensitive.
+        let slot = |n: &str| {
+            [1u32, 33, 2, 65, 3, 97][names
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(n))
+                .unwrap_or(0)]
+        };
+        let mut next = crate::pattern::xorshift(11);
+        for round in 0..12 {
+            for probe in names.iter().chain(&["A", "b"]) {
+                for _ in 0..2 {
+                    assert_eq!(
+                        e.get_dynamic_slot(slot(probe), || probe),
+                        e.get_dynamic(probe),
+                        "{probe} in round {round}"
+                    );
+                }
+            }
+            let name = names[(next() % names.len() as u64) as usize];
+            e.push_dynamic(name, &format!("{round}"));
+        }
     }
 
     #[test]

@@ -397,6 +397,15 @@ impl Matcher<'_> {
                     {
                         continue;
                     }
+                    if let Some(slot) = p.value_slot() {
+                        let rule = || {
+                            let r = &self.tree.rules[self.tree.nodes[child].rule];
+                            r.fields.first().map_or("", |f| f.name.as_str())
+                        };
+                        if !p.admits_value(event.get_dynamic_slot(slot, rule)) {
+                            continue;
+                        }
+                    }
                 }
             }
             // A child for another decoder fails its first condition
@@ -490,7 +499,7 @@ impl Matcher<'_> {
             None
         );
         for f in &rule.fields {
-            let value = ev.get_dynamic(&f.name);
+            let value = ev.get_dynamic_slot(f.slot, || &f.name);
             if !f.cond.test(value) {
                 fail!(pattern_gate(
                     &format!("field name=\"{}\"", f.name),

@@ -758,6 +758,7 @@ fn load_rule(file: &Arc<str>, group_name: &str, j: usize, el: &Element, ctx: &mu
                 match Pattern::compile(dialect, &c.content) {
                     Ok(pat) => rule.fields.push(FieldCond {
                         name: name.value.clone(),
+                        slot: 0,
                         cond: Cond {
                             matcher: Matcher::Pattern(pat),
                             negate: tmp.negate,

@@ -74,6 +74,10 @@ impl Cond {
 #[derive(Debug, Clone)]
 pub struct FieldCond {
     pub name: String,
+    /// The name's number among the tree's field names (equal ignoring
+    /// ASCII case, equal number), set by `RuleTree::index`: the event
+    /// remembers lookups by it.
+    pub(crate) slot: u32,
     pub cond: Cond,
 }
 

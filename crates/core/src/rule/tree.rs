@@ -93,6 +93,12 @@ pub(crate) struct Prefilter {
     /// The [`crate::event::Event::name_bit`] of the first `<field>` name:
     /// an event without such a dynamic field fails the rule.
     field: Option<u8>,
+    /// Bits of the bytes the value of the first `<field>` may start with
+    /// (every alternative `^literal…`, like `^account.\.*`); all ones
+    /// otherwise. `field_slot` is that field's [`super::model::FieldCond`]
+    /// slot.
+    field_first: u64,
+    field_slot: u32,
 }
 
 impl Default for Prefilter {
@@ -103,6 +109,8 @@ impl Default for Prefilter {
             log_first: u64::MAX,
             log_needle: NeedleKey::ANY,
             field: None,
+            field_first: u64::MAX,
+            field_slot: 0,
         }
     }
 }
@@ -112,7 +120,8 @@ impl Prefilter {
         Prefilter {
             needs_program: rule.program_name.is_some(),
             program_first: first_bytes(rule.program_name.as_ref()),
-            log_first: first_bytes(rule.match_.as_ref()),
+            // Both conditions must hold, so both first-byte sets.
+            log_first: first_bytes(rule.match_.as_ref()) & first_bytes(rule.regex.as_ref()),
             log_needle: [rule.match_.as_ref(), rule.regex.as_ref()]
                 .into_iter()
                 .flatten()
@@ -127,7 +136,26 @@ impl Prefilter {
                 .fields
                 .first()
                 .map(|f| crate::event::Event::name_bit(&f.name)),
+            field_first: rule
+                .fields
+                .first()
+                .map_or(u64::MAX, |f| first_bytes(Some(&f.cond))),
+            field_slot: rule.fields.first().map_or(0, |f| f.slot),
         }
+    }
+
+    /// The first `<field>`'s slot when its value's first byte can reject
+    /// the rule (see [`Prefilter::admits_value`]).
+    #[inline]
+    pub fn value_slot(&self) -> Option<u32> {
+        (self.field_first != u64::MAX).then_some(self.field_slot)
+    }
+
+    /// False when the first `<field>` fails on this value (its
+    /// [`Prefilter::bit`]); an absent field fails too (rules.md R3.5.3).
+    #[inline]
+    pub fn admits_value(&self, value: Option<&str>) -> bool {
+        value.is_some_and(|v| self.field_first & Prefilter::bit(v.as_bytes()) != 0)
     }
 
     /// False when the event lacks the rule's log literal (`lower`: the
@@ -172,10 +200,15 @@ fn first_bytes(cond: Option<&super::model::Cond>) -> u64 {
     let super::model::Matcher::Pattern(p) = &c.matcher else {
         return u64::MAX;
     };
-    match p.anchored_literals() {
+    // OS_Match `^x`/`^x$` alternatives, or OS_Regex `^literal…` ones.
+    let lits: Option<Vec<&[u8]>> = p
+        .anchored_literals()
+        .map(|l| l.into_iter().map(|(_, x)| x).collect())
+        .or_else(|| p.anchored_prefixes());
+    match lits {
         Some(lits) if !lits.is_empty() => lits
             .iter()
-            .map(|(_, x)| {
+            .map(|x| {
                 if x.is_empty() {
                     u64::MAX
                 } else {
@@ -255,6 +288,11 @@ impl RuleTree {
         self.group_class_of = HashMap::new();
         self.group_text = Vec::new();
         self.group_start = Vec::new();
+        let mut slots: HashMap<String, u32> = HashMap::new();
+        for f in self.rules.iter_mut().flat_map(|r| r.fields.iter_mut()) {
+            let next = slots.len() as u32;
+            f.slot = *slots.entry(f.name.to_ascii_lowercase()).or_insert(next);
+        }
         self.decoded_as = self
             .rules
             .iter()
@@ -687,7 +725,11 @@ mod tests {
             .decoders
             .extend(decoders.map(|d| Source::new("d.xml", d)));
         sources.rules.push(Source::new("r.xml", rules));
-        Ruleset::load(&sources).ruleset.expect("loads")
+        let loaded = Ruleset::load(&sources);
+        match loaded.ruleset {
+            Some(r) => r,
+            None => panic!("does not load: {:?}", loaded.diagnostics),
+        }
     }
 
     /// Evaluates `lines` with the indexed and prefiltered walk (evaluate)
@@ -770,6 +812,7 @@ mod tests {
                 0 => c.push_str(&format!("<match>v{}</match>", next() % 6)),
                 1 => c.push_str(&format!("<regex>\\w+v{}</regex>", next() % 6)),
                 2 => c.push_str(&format!("<match>v{}|zz</match>", next() % 6)),
+                3 => c.push_str("<regex>^{\"k|^{\"a</regex>"),
                 _ => {}
             }
             for _ in 0..(1 + next() % 2) {
@@ -779,7 +822,18 @@ mod tests {
                 } else {
                     ""
                 };
-                c.push_str(&format!("<field name=\"{name}\"{negate}>v</field>"));
+                // Anchored values (first-byte prefilter) and others.
+                let value = match next() % 5 {
+                    0 => format!("^xv{}", next() % 6),
+                    1 => format!("^V{}|^xv\\d", next() % 6),
+                    2 => "^X\\.*".to_string(),
+                    3 => format!("^xv{}$", next() % 6),
+                    _ => "v".to_string(),
+                };
+                let kind = ["", " type=\"osmatch\"", " type=\"pcre2\""][(next() % 3) as usize];
+                c.push_str(&format!(
+                    "<field name=\"{name}\"{negate}{kind}>{value}</field>"
+                ));
             }
             c
         });
@@ -788,7 +842,8 @@ mod tests {
                 let mut members = Vec::new();
                 for _ in 0..(next() % 5) {
                     let key = ["k0", "k1", "K2", "k3", "k4"][(next() % 5) as usize];
-                    members.push(format!("\"{key}\":\"xv{}\"", next() % 6));
+                    let value = ["xv", "XV", "v", ""][(next() % 4) as usize];
+                    members.push(format!("\"{key}\":\"{value}{}\"", next() % 6));
                 }
                 if next().is_multiple_of(3) {
                     members.push(format!("\"a\":{{\"b\":\"v{}\"}}", next() % 6));
@@ -796,6 +851,9 @@ mod tests {
                 format!("{{{}}}", members.join(","))
             })
             .collect();
+        let prefilters = &ruleset.tree().prefilters;
+        assert!(prefilters.iter().any(|p| p.value_slot().is_some()));
+        assert!(prefilters.iter().any(|p| p.log_first != u64::MAX));
         let seen = walks_agree(&ruleset, &lines);
         assert!(seen.len() > 10, "the events reach many rules: {seen:?}");
     }
