@@ -208,6 +208,103 @@ struct Alt {
     /// starting at `j` can only get past that run when the run occurs at
     /// `j + k`, so [`run`] skips to such positions (see there).
     lead: Option<(usize, Needle)>,
+    /// For an unanchored alternative without a lead whose first token can
+    /// fail at once (an unquantified or `+` class, or a literal): the
+    /// bytes it accepts. A fresh attempt at any other byte fails on it, so
+    /// [`run`] jumps to the next byte in this set.
+    first: Option<ByteSet>,
+    /// Per quantified class token (its cell index): the bytes that, once
+    /// the quantifier is running, the class consumes while the look-ahead
+    /// at the next token fails. The scanner's only step on such a byte is
+    /// `last = i, i + 1`, so [`run`] takes a run of them at once.
+    consume: Vec<(usize, ByteSet)>,
+}
+
+/// 256 bits, one per byte value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    #[inline]
+    fn has(&self, c: u8) -> bool {
+        self.0[usize::from(c >> 6)] >> (c & 63) & 1 != 0
+    }
+    fn and_not(self, o: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|k| self.0[k] & !o.0[k]))
+    }
+    /// The first position from `i` on whose byte is not in the set.
+    #[inline]
+    fn span_from(&self, s: &[u8], i: usize) -> usize {
+        s.get(i..)
+            .and_then(|t| t.iter().position(|&c| !self.has(c)))
+            .map_or(s.len(), |k| i + k)
+    }
+}
+
+/// The bytes the token at `q` accepts as the scanner compares one byte
+/// with it: a class by its table, a literal (or a mark, `(`) by the
+/// folded byte, END every byte (the look-ahead's view), other cells none.
+fn token_set(cells: &[Cell], q: usize) -> ByteSet {
+    match cells.get(q).copied().unwrap_or(Cell::End) {
+        Cell::End => ByteSet::ALL,
+        Cell::Esc => match cells.get(q + 1) {
+            Some(Cell::Code(cl)) => ByteSet(CLASS_TABLE[*cl as usize]),
+            _ => ByteSet([0; 4]),
+        },
+        other => {
+            let mut set = ByteSet([0; 4]);
+            if let Some(l) = other.lit() {
+                for c in [l, l.to_ascii_uppercase()] {
+                    if c.to_ascii_lowercase() == l {
+                        set.0[usize::from(c >> 6)] |= 1 << (c & 63);
+                    }
+                }
+            }
+            set
+        }
+    }
+}
+
+/// [`Alt::first`]: the first token must be a class without `*` or a
+/// literal (a mark or `*` class never fails at once, END matches).
+fn first_of(cells: &[Cell]) -> Option<ByteSet> {
+    match cells.first()? {
+        Cell::Esc if cells.get(2) != Some(&Cell::Lit(b'*')) => Some(token_set(cells, 0)),
+        Cell::Lit(_) => Some(token_set(cells, 0)),
+        _ => None,
+    }
+}
+
+/// [`Alt::consume`]: for each class token with `+`/`*` at `p`, the bytes
+/// the class takes while the look-ahead (the next token, past one mark)
+/// rejects them.
+fn consume_of(cells: &[Cell]) -> Vec<(usize, ByteSet)> {
+    let mut out = Vec::new();
+    let mut p = 0;
+    while p < cells.len() {
+        match (cells[p], cells.get(p + 1), cells.get(p + 2)) {
+            (Cell::Esc, Some(Cell::Code(_)), q2) => {
+                if q2.is_some_and(|c| c.is_quant()) {
+                    let mut q = p + 3;
+                    if cells.get(q) == Some(&Cell::Mark) {
+                        q += 1;
+                    }
+                    let set = token_set(cells, p).and_not(token_set(cells, q));
+                    if set != ByteSet([0; 4]) {
+                        out.push((p, set));
+                    }
+                    p += 3;
+                } else {
+                    p += 2;
+                }
+            }
+            _ => p += 1,
+        }
+    }
+    out.shrink_to_fit();
+    out
 }
 
 /// `(k, run)` of [`Alt::lead`]: `k` unquantified class tokens (ESC, code,
@@ -299,6 +396,12 @@ impl Alt {
         } else {
             lead_of(&cells).map(|(k, run)| (k, Needle::new(run)))
         };
+        let first = if begin || lead.is_some() {
+            None
+        } else {
+            first_of(&cells)
+        };
+        let consume = consume_of(&cells);
         let runs = if runs.len() >= 2 {
             runs.into_iter().map(Needle::new).collect()
         } else {
@@ -312,6 +415,8 @@ impl Alt {
             required: Needle::new(required),
             prefix: if begin { prefix } else { Vec::new() },
             lead,
+            first,
+            consume,
         }
     }
 
@@ -675,6 +780,23 @@ fn run<const SKIP: bool>(
                 }
             }
         }
+        // A fresh attempt at a byte its first token rejects fails there
+        // and moves on one byte with `last` = NONE (see [`Alt::first`]);
+        // `restart` must be unset, else the failure would go back to it.
+        if let (true, Some(first)) = (SKIP, &alt.first) {
+            if p == 0 && !m && restart.is_none() && slots.iter().all(Option::is_none) {
+                let j = s[i..]
+                    .iter()
+                    .position(|&c| first.has(c))
+                    .map_or(n, |k| i + k);
+                if j > i {
+                    budget = budget.saturating_sub((j - i) as u64);
+                    last = None;
+                    i = j;
+                    continue 'outer;
+                }
+            }
+        }
         let c = s[i];
         let fc = c.to_ascii_lowercase();
         // A. End / mark.
@@ -710,6 +832,19 @@ fn run<const SKIP: bool>(
                     }
                     if q2 == Cell::Lit(b'*') {
                         m = true;
+                    }
+                    // Bytes the class takes while the look-ahead fails:
+                    // each is one `last = i, i + 1` step (Alt::consume).
+                    if SKIP && m {
+                        if let Some((_, set)) = alt.consume.iter().find(|(at, _)| *at == p) {
+                            let j = set.span_from(s, i);
+                            if j > i {
+                                budget = budget.saturating_sub((j - i) as u64);
+                                last = Some(j as isize - 1);
+                                i = j;
+                                continue 'outer;
+                            }
+                        }
                     }
                     if m {
                         // Look ahead at the single next token (R2.6.5).
@@ -1273,6 +1408,16 @@ mod tests {
                 (r"\s+ab", "  ab"),
                 (r"\dab", "xxab 9ab"),
                 (r"\dab", "xxab 9a"),
+                // First-token skips and quantified runs taken at once.
+                (r"\d+.\d+.\d+.\d+", "from host-a at 10.0.0.1 port 22"),
+                (r"(\w+)=(\S+) ", "a b=c d=e,f g"),
+                (r"\S+ \S+ (\d+) ", "GET /a?b=1 200 0 64 12.5"),
+                (
+                    r"user (\S+) from (\.+) port",
+                    "user ROOT from 1.2.3.4 port 9",
+                ),
+                (r"\w+@\w+", "--- mail to x@y"),
+                (r"\.*xyz", "abcxyq xyz"),
             ];
             for (pattern, subject) in cases {
                 let r = OsRegex::compile(pattern).unwrap();
