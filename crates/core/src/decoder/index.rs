@@ -85,10 +85,12 @@ impl PnIndex {
 /// Candidate positions in the NOPN list by the first byte of the log.
 ///
 /// Without a program name, Wazuh tries the NOPN decoders in order until a
-/// prematch holds (R5.6.2). A prematch whose every OS_Regex alternative is
-/// `^`-anchored and starts with literals can only hold when the log starts
-/// with one of them, so such decoders are filed under those first bytes
-/// (both cases); every other decoder is always a candidate.
+/// prematch holds (R5.6.2). A prematch whose alternatives are all
+/// `^`-anchored and start with a token that fails at once (a literal, or
+/// an OS_Regex class without `*`) can only hold when the log starts with a
+/// byte one of those tokens accepts, so such decoders are filed under
+/// those first bytes ([`Pattern::first_bytes`]); every other decoder is
+/// always a candidate.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PrematchIndex {
     /// Per first byte: the candidates, ascending (the `always` ones merged
@@ -101,20 +103,14 @@ impl PrematchIndex {
     pub fn build(nopn: &[TopNode], decoders: &[Decoder]) -> PrematchIndex {
         let mut ix = PrematchIndex::default();
         for (pos, top) in nopn.iter().enumerate() {
-            let prefixes = decoders[top.decoder]
+            let firsts = decoders[top.decoder]
                 .prematch
                 .as_ref()
-                .and_then(Pattern::anchored_prefixes);
-            match prefixes {
-                Some(list) => {
-                    let mut firsts: Vec<u8> = list
-                        .iter()
-                        .filter_map(|p| p.first().copied())
-                        .flat_map(|b| [b, b.to_ascii_uppercase()])
-                        .collect();
-                    firsts.sort_unstable();
-                    firsts.dedup();
-                    for b in firsts {
+                .and_then(Pattern::first_bytes);
+            match firsts {
+                Some(set) => {
+                    for b in (0..=255u8).filter(|&b| set[usize::from(b >> 6)] >> (b & 63) & 1 != 0)
+                    {
                         ix.by_first.entry(b).or_default().push(pos);
                     }
                 }
@@ -326,8 +322,16 @@ mod tests {
             .iter()
             .map(|&i| set.decoders[set.nopn[i].decoder].name.clone())
             .collect();
-        // m: `^(a)` starts with a group, so it is always tried.
-        assert_eq!(nopn, ["i", "k", "l", "m", "n"]);
+        // m: `^(a)` starts with a group, so it is always tried; l:
+        // `^\d+ ` needs a digit first.
+        assert_eq!(nopn, ["i", "k", "m", "n"]);
+        let digit: Vec<&str> = set
+            .nopn_index
+            .candidates(b"12 x")
+            .iter()
+            .map(|&i| set.decoders[set.nopn[i].decoder].name.as_str())
+            .collect();
+        assert_eq!(digit, ["k", "l", "m", "n"]);
         assert!(set.nopn_index.candidates(b"xyz").len() < set.nopn.len());
     }
     /// A chain of 24 sibling regexes decodes the same fields with and

@@ -135,12 +135,29 @@ impl Pattern {
         }
     }
 
-    /// For OS_Regex patterns whose every alternative is `^literal...`: the
-    /// lower-case leading literals (see the decoder index).
-    pub(crate) fn anchored_prefixes(&self) -> Option<Vec<&[u8]>> {
+    /// The bytes a subject the pattern matches can start with, as 256
+    /// bits, when the pattern says (every OS_Regex alternative `^` with a
+    /// first token that fails at once, every OS_Match alternative `^x` or
+    /// `^x$` with x not empty); a subject without a first byte then fails.
+    /// For the decoder index and the rule prefilters.
+    pub(crate) fn first_bytes(&self) -> Option<[u64; 4]> {
         match &self.inner {
-            Inner::OsRegex(r) => r.anchored_prefixes(),
-            _ => None,
+            Inner::OsRegex(r) => r.first_bytes(),
+            Inner::OsMatch(m) => {
+                let lits = m.anchored_literals()?;
+                let mut set = [0u64; 4];
+                for (_, x) in lits {
+                    let &l = x.first()?;
+                    // OS_Match folds the subject: bytes whose lower case is l.
+                    for c in [l, l.to_ascii_uppercase()] {
+                        if c.to_ascii_lowercase() == l {
+                            set[usize::from(c >> 6)] |= 1 << (c & 63);
+                        }
+                    }
+                }
+                (set != [0; 4]).then_some(set)
+            }
+            Inner::Pcre2(_) => None,
         }
     }
 

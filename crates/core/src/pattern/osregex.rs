@@ -208,10 +208,11 @@ struct Alt {
     /// starting at `j` can only get past that run when the run occurs at
     /// `j + k`, so [`run`] skips to such positions (see there).
     lead: Option<(usize, Needle)>,
-    /// For an unanchored alternative without a lead whose first token can
-    /// fail at once (an unquantified or `+` class, or a literal): the
-    /// bytes it accepts. A fresh attempt at any other byte fails on it, so
-    /// [`run`] jumps to the next byte in this set.
+    /// When the first token can fail at once (an unquantified or `+`
+    /// class, or a literal): the bytes it accepts. A fresh attempt at any
+    /// other byte fails on it, so a `^` alternative needs the subject to
+    /// start with one of them ([`Alt::may_match`]), and [`run`] jumps the
+    /// attempts of an unanchored one without a lead to the next such byte.
     first: Option<ByteSet>,
     /// Per quantified class token (its cell index): the bytes that, once
     /// the quantifier is running, the class consumes while the look-ahead
@@ -268,7 +269,9 @@ fn token_set(cells: &[Cell], q: usize) -> ByteSet {
 }
 
 /// [`Alt::first`]: the first token must be a class without `*` or a
-/// literal (a mark or `*` class never fails at once, END matches).
+/// literal (a mark or `*` class never fails at once, END matches). Such a
+/// token also fails on an empty subject: the end-of-input step (decoding.md
+/// §2.3 F) only passes marks and `*` classes.
 fn first_of(cells: &[Cell]) -> Option<ByteSet> {
     match cells.first()? {
         Cell::Esc if cells.get(2) != Some(&Cell::Lit(b'*')) => Some(token_set(cells, 0)),
@@ -396,7 +399,7 @@ impl Alt {
         } else {
             lead_of(&cells).map(|(k, run)| (k, Needle::new(run)))
         };
-        let first = if begin || lead.is_some() {
+        let first = if lead.is_some() {
             None
         } else {
             first_of(&cells)
@@ -424,6 +427,13 @@ impl Alt {
     /// `s` (already cut at its NUL).
     #[inline]
     fn may_match(&self, s: &[u8], lower: Option<Lowered>) -> bool {
+        // The only attempt of a `^` alternative fails on a first byte its
+        // first token rejects (and on an empty subject, see `first_of`).
+        if let (true, Some(first)) = (self.begin, &self.first) {
+            if !s.first().is_some_and(|&c| first.has(c)) {
+                return false;
+            }
+        }
         if !self.prefix.is_empty() {
             if !(s.len() >= self.prefix.len()
                 && s.iter()
@@ -695,14 +705,14 @@ impl OsRegex {
         None
     }
 
-    /// When every alternative is `^`-anchored and starts with literals:
-    /// those leading literals (lower-case). A match needs the subject to
-    /// start with one of them (see [`Alt::may_match`]).
-    pub(crate) fn anchored_prefixes(&self) -> Option<Vec<&[u8]>> {
-        self.alts
-            .iter()
-            .map(|a| (a.begin && !a.prefix.is_empty()).then_some(a.prefix.as_slice()))
-            .collect()
+    /// When every alternative is `^`-anchored with a first token that
+    /// fails at once (see [`Alt::first`]): the bytes a matching subject
+    /// can start with, as 256 bits (an empty subject never matches).
+    pub(crate) fn first_bytes(&self) -> Option<[u64; 4]> {
+        self.alts.iter().try_fold([0u64; 4], |acc, a| {
+            let f = a.first.filter(|_| a.begin)?;
+            Some(std::array::from_fn(|k| acc[k] | f.0[k]))
+        })
     }
 
     pub fn is_match(&self, subject: &[u8]) -> bool {
@@ -783,7 +793,7 @@ fn run<const SKIP: bool>(
         // A fresh attempt at a byte its first token rejects fails there
         // and moves on one byte with `last` = NONE (see [`Alt::first`]);
         // `restart` must be unset, else the failure would go back to it.
-        if let (true, Some(first)) = (SKIP, &alt.first) {
+        if let (true, false, Some(first)) = (SKIP, alt.begin, &alt.first) {
             if p == 0 && !m && restart.is_none() && slots.iter().all(Option::is_none) {
                 let j = s[i..]
                     .iter()

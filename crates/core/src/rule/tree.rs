@@ -200,23 +200,12 @@ fn first_bytes(cond: Option<&super::model::Cond>) -> u64 {
     let super::model::Matcher::Pattern(p) = &c.matcher else {
         return u64::MAX;
     };
-    // OS_Match `^x`/`^x$` alternatives, or OS_Regex `^literal…` ones.
-    let lits: Option<Vec<&[u8]>> = p
-        .anchored_literals()
-        .map(|l| l.into_iter().map(|(_, x)| x).collect())
-        .or_else(|| p.anchored_prefixes());
-    match lits {
-        Some(lits) if !lits.is_empty() => lits
-            .iter()
-            .map(|x| {
-                if x.is_empty() {
-                    u64::MAX
-                } else {
-                    Prefilter::bit(x)
-                }
-            })
-            .fold(0, |a, b| a | b),
-        _ => u64::MAX,
+    // Folded into the 64 bits of `Prefilter::bit`.
+    match p.first_bytes() {
+        Some(set) => (0..=255u8)
+            .filter(|&c| set[usize::from(c >> 6)] >> (c & 63) & 1 != 0)
+            .fold(0, |bits, c| bits | Prefilter::bit(&[c])),
+        None => u64::MAX,
     }
 }
 
