@@ -195,7 +195,7 @@ struct Alt {
     begin: bool,
     end: bool,
     /// The longest run of literal cells: a necessary condition of a match
-    /// (see [`Alt::may_match`]).
+    /// (see [`Alt::screen`]).
     required: Needle,
     /// Every run of literal cells, in pattern order, when there are two or
     /// more: they must occur in this order without overlapping.
@@ -208,10 +208,13 @@ struct Alt {
     /// starting at `j` can only get past that run when the run occurs at
     /// `j + k`, so [`run`] skips to such positions (see there).
     lead: Option<(usize, Needle)>,
+    /// The lead's run is the required literal: where [`Alt::screen`] found
+    /// it is where the first lead skip lands.
+    lead_is_required: bool,
     /// When the first token can fail at once (an unquantified or `+`
     /// class, or a literal): the bytes it accepts. A fresh attempt at any
     /// other byte fails on it, so a `^` alternative needs the subject to
-    /// start with one of them ([`Alt::may_match`]), and [`run`] jumps the
+    /// start with one of them ([`Alt::screen`]), and [`run`] jumps the
     /// attempts of an unanchored one without a lead to the next such byte.
     first: Option<ByteSet>,
     /// Per quantified class token (its cell index): the bytes that, once
@@ -405,6 +408,9 @@ impl Alt {
             first_of(&cells)
         };
         let consume = consume_of(&cells);
+        let lead_is_required = lead
+            .as_ref()
+            .is_some_and(|(_, run)| run.bytes() == required.as_slice());
         let runs = if runs.len() >= 2 {
             runs.into_iter().map(Needle::new).collect()
         } else {
@@ -418,20 +424,23 @@ impl Alt {
             required: Needle::new(required),
             prefix: if begin { prefix } else { Vec::new() },
             lead,
+            lead_is_required,
             first,
             consume,
         }
     }
 
-    /// A cheap necessary condition: false means the alternative cannot match
-    /// `s` (already cut at its NUL).
+    /// A cheap necessary condition on `s` (already cut at its NUL): None
+    /// means the alternative cannot match. Else where the required literal
+    /// was found, when it was searched for (the scanner's first lead skip
+    /// need not search again, see [`run`]).
     #[inline]
-    fn may_match(&self, s: &[u8], lower: Option<Lowered>) -> bool {
+    fn screen(&self, s: &[u8], lower: Option<Lowered>) -> Option<Option<usize>> {
         // The only attempt of a `^` alternative fails on a first byte its
         // first token rejects (and on an empty subject, see `first_of`).
         if let (true, Some(first)) = (self.begin, &self.first) {
             if !s.first().is_some_and(|&c| first.has(c)) {
-                return false;
+                return None;
             }
         }
         if !self.prefix.is_empty() {
@@ -441,12 +450,12 @@ impl Alt {
                     .all(|(h, n)| h.to_ascii_lowercase() == *n)
                 && (self.required.len() <= self.prefix.len() || self.required.found_in(s, lower)))
             {
-                return false;
+                return None;
             }
-        } else if !self.required.found_in(s, lower) {
-            return false;
+            return self.runs_in_order(s, lower).then_some(None);
         }
-        self.runs_in_order(s, lower)
+        let at = self.required.find(s, lower)?;
+        self.runs_in_order(s, lower).then_some(Some(at))
     }
 
     /// Whether every literal run occurs after the previous one.
@@ -643,7 +652,7 @@ impl OsRegex {
     }
 
     /// The required literal of a pattern of one alternative (see
-    /// [`Alt::may_match`]): the subject must contain it.
+    /// [`Alt::screen`]): the subject must contain it.
     pub(crate) fn single_needle(&self) -> Option<&Needle> {
         match &self.alts[..] {
             [a] if a.required.len() > 0 => Some(&a.required),
@@ -652,7 +661,7 @@ impl OsRegex {
     }
 
     /// Per alternative, its required literal run (lower-case; the longest
-    /// literal run, see [`Alt::may_match`]), None when it has none.
+    /// literal run, see [`Alt::screen`]), None when it has none.
     pub(crate) fn required_literals(&self) -> Vec<Option<&[u8]>> {
         self.alts
             .iter()
@@ -673,15 +682,21 @@ impl OsRegex {
         let s = c_str(subject);
         let lower = lower.and_then(|l| l.cut(s.len()));
         let capturing = want_captures && self.has_groups;
-        let candidates = self
-            .alts
-            .iter()
-            .enumerate()
-            .filter(|(k, a)| !FAST || (!absent(*k) && a.may_match(s, lower)));
-        for (_, alt) in candidates {
+        for (k, alt) in self.alts.iter().enumerate() {
+            let hint = if FAST {
+                if absent(k) {
+                    continue;
+                }
+                match alt.screen(s, lower) {
+                    Some(hint) => hint,
+                    None => continue,
+                }
+            } else {
+                None
+            };
             if capturing {
                 let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
-                if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut pos)) {
+                if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut pos), hint) {
                     // R2.4.2: pairs of marks, stop at the first incomplete pair.
                     let mut caps = Vec::new();
                     let mut marks = alt
@@ -698,7 +713,7 @@ impl OsRegex {
                     }
                     return Some((last, caps));
                 }
-            } else if let Some(last) = run::<FAST>(alt, s, lower, None) {
+            } else if let Some(last) = run::<FAST>(alt, s, lower, None, hint) {
                 return Some((last, Vec::new()));
             }
         }
@@ -723,9 +738,10 @@ impl OsRegex {
     pub(crate) fn is_match_lower(&self, subject: &[u8], lower: Option<Lowered>) -> bool {
         let s = c_str(subject);
         let lower = lower.and_then(|l| l.cut(s.len()));
-        self.alts
-            .iter()
-            .any(|alt| alt.may_match(s, lower) && run::<true>(alt, s, lower, None).is_some())
+        self.alts.iter().any(|alt| {
+            alt.screen(s, lower)
+                .is_some_and(|hint| run::<true>(alt, s, lower, None, hint).is_some())
+        })
     }
 }
 
@@ -750,7 +766,11 @@ fn run<const SKIP: bool>(
     s: &[u8],
     lower: Option<Lowered>,
     mut pos: Option<&mut Vec<Option<usize>>>,
+    found: Option<usize>,
 ) -> AltResult {
+    // Where the lead's run first occurs in `s`, when [`Alt::screen`] found
+    // it: the first lead skip (from `k`) lands there when it is not before `k`.
+    let mut found = found.filter(|_| alt.lead_is_required);
     let n = s.len();
     let mut p: usize = 0;
     let mut i: usize = 0;
@@ -780,7 +800,11 @@ fn run<const SKIP: bool>(
             if p == 0 && !m && slots.iter().all(Option::is_none) {
                 let from = (i + k).min(n);
                 let low = lower.filter(|l| l.text.len() == n).map(|l| l.from(from));
-                match lead.find(&s[from..], low) {
+                let at = match found.take() {
+                    Some(p) if i == 0 && p >= from => Some(p - from),
+                    _ => lead.find(&s[from..], low),
+                };
+                match at {
                     Some(at) if at > 0 => {
                         i += at;
                         last = None;
