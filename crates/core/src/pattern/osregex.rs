@@ -695,8 +695,17 @@ impl OsRegex {
                 None
             };
             if capturing {
-                let mut pos: Vec<Option<usize>> = vec![None; alt.cells.len()];
-                if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut pos), hint) {
+                // Mark positions: on the stack for patterns of usual size.
+                let mut stack = [None; 48];
+                let mut heap;
+                let pos: &mut [Option<usize>] = match stack.get_mut(..alt.cells.len()) {
+                    Some(p) => p,
+                    None => {
+                        heap = vec![None; alt.cells.len()];
+                        &mut heap
+                    }
+                };
+                if let Some(last) = run::<FAST>(alt, s, lower, Some(&mut *pos), hint) {
                     // R2.4.2: pairs of marks, stop at the first incomplete pair.
                     let mut caps = Vec::new();
                     let mut marks = alt
@@ -765,7 +774,7 @@ fn run<const SKIP: bool>(
     alt: &Alt,
     s: &[u8],
     lower: Option<Lowered>,
-    mut pos: Option<&mut Vec<Option<usize>>>,
+    mut pos: Option<&mut [Option<usize>]>,
     found: Option<usize>,
 ) -> AltResult {
     // Where the lead's run first occurs in `s`, when [`Alt::screen`] found
@@ -778,7 +787,7 @@ fn run<const SKIP: bool>(
     let mut m = false;
     let mut restart: Option<usize> = None;
     let mut slots: [Option<(usize, usize)>; 4] = [None; 4];
-    let record = |pos: &mut Option<&mut Vec<Option<usize>>>, k: usize, v: usize| {
+    let record = |pos: &mut Option<&mut [Option<usize>]>, k: usize, v: usize| {
         if let Some(t) = pos.as_deref_mut() {
             if let Some(e) = t.get_mut(k) {
                 *e = Some(v);
@@ -1249,6 +1258,15 @@ mod tests {
     fn cap_numbering_per_alternative() {
         assert_eq!(caps("x=(\\d+)|y=(\\w+)", "y=abc").unwrap(), ["abc"]);
     }
+    /// More cells than the stack buffer of mark positions holds.
+    #[test]
+    fn cap_long_pattern() {
+        let p = "(\\w+) ".repeat(12);
+        assert!(re(&p).alts[0].cells.len() > 48);
+        let words: Vec<String> = (0..12).map(|k| format!("w{k}")).collect();
+        assert_eq!(caps(&p, &(words.join(" ") + " ")), Some(words));
+    }
+
     #[test]
     fn cap_fortigate() {
         assert_eq!(
