@@ -257,17 +257,18 @@ pub struct RuleVerdict {
     pub id: u32,
     pub level: u32,
     pub description: String,
-    pub groups: Vec<String>,
+    /// Shared with every verdict of the rule (made once per rule).
+    pub groups: Arc<[String]>,
     pub firedtimes: u32,
     pub mitre_ids: Vec<String>,
     pub mitre_tactics: Vec<String>,
     pub mitre_techniques: Vec<String>,
     /// `(kind, text)` of each `<info>`, kind as logtest prints it.
-    pub info: Vec<(String, String)>,
+    pub info: Arc<[(String, String)]>,
     pub info_text: String,
     pub cve: String,
     /// Compliance arrays from group prefixes (`pci_dss`, `gdpr`, ...).
-    pub compliance: Vec<(String, Vec<String>)>,
+    pub compliance: Arc<[(String, Vec<String>)]>,
     pub mail: bool,
     /// Frequency attribute of a stateful rule.
     pub frequency: Option<u32>,
@@ -392,27 +393,20 @@ impl<'r> Session<'r> {
         let outcome = matcher.run(&mut self.state, &mut ctx, tracer);
         let rule = outcome.as_ref().map(|o| {
             let r = &self.ruleset.tree.rules[o.rule];
+            let shown = self.ruleset.tree.shown(o.rule);
             RuleVerdict {
                 id: r.id,
                 level: r.level,
                 description: description::render(&r.description, &event),
-                groups: r.groups(),
+                groups: shown.groups.clone(),
                 firedtimes: o.firedtimes,
                 mitre_ids: r.mitre_ids.clone(),
                 mitre_tactics: r.mitre_tactics.clone(),
                 mitre_techniques: r.mitre_techniques.clone(),
-                info: r
-                    .info
-                    .iter()
-                    .map(|i| (i.kind.to_string(), i.text.clone()))
-                    .collect(),
+                info: shown.info.clone(),
                 info_text: r.info_text.clone(),
                 cve: r.cve.clone(),
-                compliance: r
-                    .compliance()
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
+                compliance: shown.compliance.clone(),
                 mail: (r.level >= 12 || r.options.alert_by_email) && !r.options.no_email_alert,
                 frequency: if r.is_stateful() {
                     r.frequency_attr.or(Some(r.frequency + 2))

@@ -97,7 +97,7 @@ pub fn to_json(v: &Verdict, manager_name: &str) -> Value {
         }
         rule.insert("mail".into(), json!(r.mail));
         rule.insert("groups".into(), json!(r.groups));
-        for (k, vals) in &r.compliance {
+        for (k, vals) in r.compliance.iter() {
             rule.insert(k.clone(), json!(vals));
         }
         if !r.info_text.is_empty() {

@@ -35,7 +35,7 @@ pub fn render(v: &Verdict) -> String {
         let _ = writeln!(s, "{INDENT}Rule id: '{}'", r.id);
         let _ = writeln!(s, "{INDENT}Level: '{}'", r.level);
         let _ = writeln!(s, "{INDENT}Description: '{}'", r.description);
-        for (kind, text) in &r.info {
+        for (kind, text) in r.info.iter() {
             let _ = writeln!(s, "{INDENT}Info - {kind}: '{text}'");
         }
         if v.alert {

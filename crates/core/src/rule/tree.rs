@@ -209,6 +209,32 @@ fn first_bytes(cond: Option<&super::model::Cond>) -> u64 {
     }
 }
 
+/// The parts of a rule's verdicts that depend on the rule alone.
+#[derive(Debug)]
+pub(crate) struct Shown {
+    pub groups: std::sync::Arc<[String]>,
+    pub compliance: std::sync::Arc<[(String, Vec<String>)]>,
+    pub info: std::sync::Arc<[(String, String)]>,
+}
+
+impl Shown {
+    fn of(r: &Rule) -> Shown {
+        Shown {
+            groups: r.groups().into(),
+            compliance: r
+                .compliance()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            info: r
+                .info
+                .iter()
+                .map(|i| (i.kind.to_string(), i.text.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// Where a stateful rule searches for earlier events (rules.md R4.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Search {
@@ -253,6 +279,9 @@ pub struct RuleTree {
     /// Per node: what its rule needs of an event, checked before the rule
     /// itself is read (see [`Prefilter`]). Filled by [`RuleTree::index`].
     pub(crate) prefilters: Vec<Prefilter>,
+    /// Per rule: the parts of its verdicts that depend on the rule alone,
+    /// made on its first verdict (see [`RuleTree::shown`]).
+    shown: Vec<std::sync::OnceLock<std::sync::Arc<Shown>>>,
     /// Per node: its parent node (None at the top level).
     parent: Vec<Option<usize>>,
     /// The nodes of each rule id, in creation order (for `if_sid`).
@@ -302,6 +331,9 @@ impl RuleTree {
                     .unwrap_or_default()
             })
             .collect();
+        self.shown = (0..self.rules.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         self.list_timeframe = vec![0; self.list_count];
         for (r, search) in self.rules.iter().zip(&self.search) {
             if let Search::List(l) = *search {
@@ -309,6 +341,17 @@ impl RuleTree {
                     *t = (*t).max(i64::from(r.timeframe));
                 }
             }
+        }
+    }
+
+    /// What every verdict of rule `rule` shows of it (groups, compliance,
+    /// info), made once: verdicts share it instead of parsing the group
+    /// string and copying the strings per event.
+    pub(crate) fn shown(&self, rule: usize) -> std::sync::Arc<Shown> {
+        let make = || std::sync::Arc::new(Shown::of(&self.rules[rule]));
+        match self.shown.get(rule) {
+            Some(cell) => cell.get_or_init(make).clone(),
+            None => make(),
         }
     }
 
