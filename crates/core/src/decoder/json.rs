@@ -351,28 +351,28 @@ impl<'a> Parser<'a> {
             None => return None,
             Some(_) => {}
         }
+        // The closing quote: the first `"` not escaped by a backslash.
         let mut end = start;
-        while end < self.length() && self.at(end) != b'"' {
-            if self.at(end) == b'\\' {
-                if end + 1 >= self.length() {
-                    return None;
-                }
-                end += 1;
+        loop {
+            end += memchr::memchr2(b'"', b'\\', s.get(end..)?)?;
+            if s[end] == b'"' {
+                break;
             }
-            end += 1;
-        }
-        if end >= self.length() || self.at(end) != b'"' {
-            return None;
+            if end + 1 >= self.length() {
+                return None;
+            }
+            end += 2;
         }
         let mut out = Vec::with_capacity(end - start);
         let mut i = start;
         while i < end {
-            let c = self.at(i);
-            if c != b'\\' {
-                out.push(c);
-                i += 1;
-                continue;
-            }
+            // The bytes up to the next escape, at once.
+            let Some(k) = memchr::memchr(b'\\', &s[i..end]) else {
+                out.extend_from_slice(&s[i..end]);
+                break;
+            };
+            out.extend_from_slice(&s[i..i + k]);
+            i += k;
             let mut len = 2;
             match self.at(i + 1) {
                 b'b' => out.push(0x08),
@@ -388,8 +388,8 @@ impl<'a> Parser<'a> {
         }
         self.pos = end + 1;
         // The bytes between escapes come from the `str`, the escapes are
-        // encoded chars: the conversion does not replace anything.
-        let mut text = lossy(&out);
+        // encoded chars: the conversion neither replaces nor copies.
+        let mut text = crate::text::into_text(out);
         if let Some(n) = text.find('\0') {
             text.truncate(n);
         }
@@ -895,6 +895,33 @@ mod tests {
         p.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    proptest::proptest! {
+        /// Strings with escapes (no NUL, no surrogates) decode as any JSON
+        /// parser reads them: serde_json is the reference.
+        #[test]
+        fn escaped_strings_read_as_json_does(parts in proptest::collection::vec(proptest::prop_oneof![
+            proptest::strategy::Just("a".to_string()),
+            proptest::strategy::Just("é".to_string()),
+            proptest::strategy::Just(" x/y ".to_string()),
+            proptest::strategy::Just("\\n".to_string()),
+            proptest::strategy::Just("\\t".to_string()),
+            proptest::strategy::Just("\\\"".to_string()),
+            proptest::strategy::Just("\\\\".to_string()),
+            proptest::strategy::Just("\\/".to_string()),
+            proptest::strategy::Just("\\b\\f\\r".to_string()),
+            proptest::strategy::Just("\\u0041".to_string()),
+            proptest::strategy::Just("\\u00e9".to_string()),
+            proptest::strategy::Just("\\ud83d\\ude00".to_string()),
+        ], 0..12)) {
+            let raw = parts.concat();
+            let input = format!("{{\"k\":\"{raw}\",\"n\":1}}");
+            let want: serde_json::Value = serde_json::from_str(&input).unwrap();
+            let got = d(&input);
+            proptest::prop_assert_eq!(got.first().map(|(k, v)| (k.as_str(), v.as_str())), Some(("k", want["k"].as_str().unwrap())));
+            proptest::prop_assert_eq!(got.len(), 2);
+        }
     }
 
     fn one(input: &str) -> String {
