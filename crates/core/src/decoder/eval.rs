@@ -131,14 +131,15 @@ pub(crate) fn decode(
 pub(crate) fn decode_traced<T: Tracer>(
     set: &DecoderSet,
     event: &mut Event,
-    state: Option<&mut DecoderState>,
+    mut state: Option<&mut DecoderState>,
     tracer: &mut T,
 ) -> Option<(DecoderMatch, [usize; 2])> {
     // Work on the pre-decoded strings without copying them while fields are
     // assigned to the event.
     let pre = std::mem::take(&mut event.pre);
     let lower = std::mem::take(&mut event.lower);
-    let result = run(set, &pre, &lower.0, event, tracer);
+    let programs = state.as_deref_mut().map(|s| &mut s.programs);
+    let result = run(set, &pre, &lower.0, event, programs, tracer);
     event.pre = pre;
     event.lower = lower;
     // A forwarded OSSEC alert replaces location, host name and log (§6.7).
@@ -230,6 +231,7 @@ fn run<T: Tracer>(
     pre: &Predecoded,
     lower: &std::cell::OnceCell<LowerCopy>,
     event: &mut Event,
+    programs: Option<&mut super::index::ProgramCache>,
     tracer: &mut T,
 ) -> Option<(usize, usize)> {
     let raw = pre.log.as_bytes();
@@ -248,16 +250,22 @@ fn run<T: Tracer>(
 
     // Without a trace, only the decoders the program name (PN) or the log's
     // first byte (NOPN) can reach are tried, in the same order with the
-    // same checks (decoder/index.rs); the trace shows every one.
+    // same checks (decoder/index.rs); the trace shows every one. The PN
+    // ones are those whose program_name matches (decoder/index.rs
+    // ProgramCache), so it is not tested again.
     let pn_candidates;
     let candidates: Option<&[usize]> = match pname {
         _ if tracer.enabled() => None,
         Some(p) => {
-            pn_candidates = set.pn_index.candidates(crate::pattern::osmatch::c_str(p));
+            pn_candidates = match programs {
+                Some(cache) => cache.matching(set, p),
+                None => super::index::matching(set, p),
+            };
             Some(&pn_candidates)
         }
         None => Some(set.nopn_index.candidates(log)),
     };
+    let pn_matched = pname.is_some() && candidates.is_some();
     let mut next = 0;
     loop {
         let top = match &candidates {
@@ -283,7 +291,7 @@ fn run<T: Tracer>(
         let d = &set.decoders[top.decoder];
         // R5.6.2
         let mut a: isize = 0;
-        if let Some(p) = pname {
+        if let (Some(p), false) = (pname, pn_matched) {
             match &d.program_name {
                 Some(pat) if pat.is_match(p) => {}
                 Some(pat) => {

@@ -82,6 +82,62 @@ impl PnIndex {
     }
 }
 
+/// Per session: for each program name seen, the PN positions whose
+/// `<program_name>` matches it (the index's candidates with their full
+/// pattern tested). A program name repeats across events (a host's
+/// daemons), so its decoders are found once per session instead of
+/// testing the unindexed patterns (substrings such as `ipa`, `systemd`)
+/// per event. Bounded: cleared past [`ProgramCache::MAX`] names.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProgramCache {
+    /// The [`super::DecoderSet::load_id`] the entries are for.
+    load_id: u64,
+    names: HashMap<Vec<u8>, std::sync::Arc<[usize]>>,
+}
+
+/// The next [`super::DecoderSet::load_id`] (0 is never one).
+static NEXT_LOAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl ProgramCache {
+    const MAX: usize = 4096;
+
+    pub fn next_load_id() -> u64 {
+        NEXT_LOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The PN positions, ascending, whose program_name matches `name` (the
+    /// program name as pre-decoded).
+    pub fn matching(&mut self, set: &super::DecoderSet, name: &[u8]) -> std::sync::Arc<[usize]> {
+        if self.load_id != set.load_id {
+            self.names.clear();
+            self.load_id = set.load_id;
+        }
+        if let Some(m) = self.names.get(name) {
+            return m.clone();
+        }
+        let m = matching(set, name);
+        if self.names.len() >= Self::MAX {
+            self.names.clear();
+        }
+        self.names.insert(name.to_vec(), m.clone());
+        m
+    }
+}
+
+/// The PN positions whose program_name matches `name`, ascending.
+pub(crate) fn matching(set: &super::DecoderSet, name: &[u8]) -> std::sync::Arc<[usize]> {
+    set.pn_index
+        .candidates(crate::text::c_str(name))
+        .into_iter()
+        .filter(|&i| {
+            set.decoders[set.pn[i].decoder]
+                .program_name
+                .as_ref()
+                .is_some_and(|p| p.is_match(name))
+        })
+        .collect()
+}
+
 /// Candidate positions in the NOPN list by the first byte of the log.
 ///
 /// Without a program name, Wazuh tries the NOPN decoders in order until a
@@ -297,7 +353,34 @@ mod tests {
                 }
             }
             prop_assert!(pn.windows(2).all(|w| w[0] < w[1]) && nopn.windows(2).all(|w| w[0] < w[1]));
+            // The session cache: exactly the decoders whose program_name
+            // matches, in order, the same when asked again.
+            let every: Vec<usize> = (0..set.pn.len())
+                .filter(|&i| set.decoders[set.pn[i].decoder].program_name.as_ref().unwrap().is_match(&name))
+                .collect();
+            let mut cache = super::ProgramCache::default();
+            prop_assert_eq!(&cache.matching(&set, &name)[..], &every[..]);
+            prop_assert_eq!(&cache.matching(&set, &name)[..], &every[..]);
         }
+    }
+
+    /// A cache made for one decoder set is not used for another.
+    #[test]
+    fn the_program_cache_follows_its_decoder_set() {
+        let a = set();
+        let name: std::sync::Arc<str> = std::sync::Arc::from("e.xml");
+        let roots = crate::xml::parse(
+            &name,
+            "<decoder name=\"z\"><program_name>^sshd$</program_name></decoder>",
+        )
+        .expect("parses");
+        let (b, _) =
+            super::super::DecoderSet::load(&[super::super::DecoderFile { file: name, roots }]);
+        let mut cache = super::ProgramCache::default();
+        let from_a = cache.matching(&a, b"sshd").to_vec();
+        assert!(from_a.len() > 1);
+        assert_eq!(&cache.matching(&b, b"sshd")[..], &[0]);
+        assert_eq!(cache.matching(&a, b"sshd").to_vec(), from_a);
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub(crate) fn load(files: &[DecoderFile]) -> (DecoderSet, Vec<Diagnostic>) {
             .map_or(crate::pattern::fold::NeedleKey::ANY, |p| p.needle_key());
     }
     set.pn_index = super::index::PnIndex::build(&set.pn, &set.decoders);
+    set.load_id = super::index::ProgramCache::next_load_id();
     set.nopn_index = super::index::PrematchIndex::build(&set.nopn, &set.decoders);
     (set, diags)
 }

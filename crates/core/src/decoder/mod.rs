@@ -237,6 +237,9 @@ pub struct DecoderSet {
     pub(crate) pn_index: index::PnIndex,
     /// Which NOPN decoders a log can reach.
     pub(crate) nopn_index: index::PrematchIndex,
+    /// Unique per load (clones share it): what a session's
+    /// [`index::ProgramCache`] was made for.
+    pub(crate) load_id: u64,
 }
 
 /// Per-session decoding state: the accumulator store (§5.11).
@@ -249,6 +252,8 @@ pub struct DecoderState {
     /// Decoder types changed by the SonicWall plugin: in Wazuh the plugin
     /// writes the shared decoder struct, so the change outlives the event.
     pub(crate) kinds: HashMap<usize, &'static str>,
+    /// The PN decoders each program name seen so far reaches.
+    pub(crate) programs: index::ProgramCache,
 }
 
 impl DecoderState {
