@@ -901,20 +901,10 @@ mod tests {
         /// Strings with escapes (no NUL, no surrogates) decode as any JSON
         /// parser reads them: serde_json is the reference.
         #[test]
-        fn escaped_strings_read_as_json_does(parts in proptest::collection::vec(proptest::prop_oneof![
-            proptest::strategy::Just("a".to_string()),
-            proptest::strategy::Just("é".to_string()),
-            proptest::strategy::Just(" x/y ".to_string()),
-            proptest::strategy::Just("\\n".to_string()),
-            proptest::strategy::Just("\\t".to_string()),
-            proptest::strategy::Just("\\\"".to_string()),
-            proptest::strategy::Just("\\\\".to_string()),
-            proptest::strategy::Just("\\/".to_string()),
-            proptest::strategy::Just("\\b\\f\\r".to_string()),
-            proptest::strategy::Just("\\u0041".to_string()),
-            proptest::strategy::Just("\\u00e9".to_string()),
-            proptest::strategy::Just("\\ud83d\\ude00".to_string()),
-        ], 0..12)) {
+        fn escaped_strings_read_as_json_does(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "a", "é", " x/y ", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\b\\f\\r",
+            "\\u0041", "\\u00e9", "\\ud83d\\ude00",
+        ]), 0..12)) {
             let raw = parts.concat();
             let input = format!("{{\"k\":\"{raw}\",\"n\":1}}");
             let want: serde_json::Value = serde_json::from_str(&input).unwrap();

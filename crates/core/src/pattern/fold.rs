@@ -13,6 +13,19 @@ pub(crate) fn contains_folded(hay: &[u8], needle: &[u8]) -> bool {
     find_folded(hay, needle).is_some()
 }
 
+/// The bytes whose ASCII lower case is `l`, as 256 bits: what a folded
+/// comparison with the lower-case pattern byte `l` accepts (none for an
+/// upper-case `l`).
+pub(crate) fn folded_to(l: u8) -> [u64; 4] {
+    let mut set = [0u64; 4];
+    for c in [l, l.to_ascii_uppercase()] {
+        if c.to_ascii_lowercase() == l {
+            set[usize::from(c >> 6)] |= 1 << (c & 63);
+        }
+    }
+    set
+}
+
 /// The first position of `needle` in `hay` as [`contains_folded`] compares.
 pub(crate) fn find_folded(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&first, rest)) = needle.split_first() else {

@@ -147,13 +147,9 @@ impl Pattern {
                 let lits = m.anchored_literals()?;
                 let mut set = [0u64; 4];
                 for (_, x) in lits {
-                    let &l = x.first()?;
-                    // OS_Match folds the subject: bytes whose lower case is l.
-                    for c in [l, l.to_ascii_uppercase()] {
-                        if c.to_ascii_lowercase() == l {
-                            set[usize::from(c >> 6)] |= 1 << (c & 63);
-                        }
-                    }
+                    // OS_Match folds the subject.
+                    let f = fold::folded_to(*x.first()?);
+                    set = std::array::from_fn(|k| set[k] | f[k]);
                 }
                 (set != [0; 4]).then_some(set)
             }

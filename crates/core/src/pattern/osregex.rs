@@ -257,17 +257,7 @@ fn token_set(cells: &[Cell], q: usize) -> ByteSet {
             Some(Cell::Code(cl)) => ByteSet(CLASS_TABLE[*cl as usize]),
             _ => ByteSet([0; 4]),
         },
-        other => {
-            let mut set = ByteSet([0; 4]);
-            if let Some(l) = other.lit() {
-                for c in [l, l.to_ascii_uppercase()] {
-                    if c.to_ascii_lowercase() == l {
-                        set.0[usize::from(c >> 6)] |= 1 << (c & 63);
-                    }
-                }
-            }
-            set
-        }
+        other => ByteSet(other.lit().map_or([0; 4], super::fold::folded_to)),
     }
 }
 

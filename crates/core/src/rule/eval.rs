@@ -387,36 +387,9 @@ impl Matcher<'_> {
             .map(|p| Prefilter::bit(p.as_bytes()));
         let log = Prefilter::bit(ev.log.as_bytes());
         for &child in children {
-            // Children whose first conditions fail on this event are left
-            // out without reading their rule (rule/tree.rs Prefilter).
-            if !tracer.enabled() {
-                if let Some(p) = self.tree.prefilters.get(child) {
-                    let event = ctx.event;
-                    if !p.admits(program, log)
-                        || !p.admits_event(|| event.lower_log().filter(), || event.name_bits())
-                    {
-                        continue;
-                    }
-                    if let Some(slot) = p.value_slot() {
-                        let rule = || {
-                            let r = &self.tree.rules[self.tree.nodes[child].rule];
-                            r.fields.first().map_or("", |f| f.name.as_str())
-                        };
-                        if !p.admits_value(event.get_dynamic_slot(slot, rule)) {
-                            continue;
-                        }
-                    }
-                }
-            }
-            // A child for another decoder fails its first condition
-            // (`decoded_as`); skip it without reading the rule, unless the
-            // trace must show it.
-            if !tracer.enabled() {
-                if let Some(Some(id)) = self.tree.decoded_as.get(self.tree.nodes[child].rule) {
-                    if decoder != Some(*id) {
-                        continue;
-                    }
-                }
+            // The trace must show every child tried.
+            if !tracer.enabled() && self.skips(child, ctx.event, decoder, program, log) {
+                continue;
             }
             if let Some(r) = self.check_node(child, state, ctx, depth + 1, tracer) {
                 return Some(r);
@@ -427,6 +400,39 @@ impl Matcher<'_> {
         }
         state.firedtimes[ri] += 1;
         Some(ri)
+    }
+
+    /// Whether the child at node `child` fails a first condition on this
+    /// event, known without reading its rule record: its prefilter
+    /// (rule/tree.rs `Prefilter`; `program` and `log` are the event's
+    /// [`Prefilter::bit`]s) or its `decoded_as` (`decoder`: the event's).
+    #[inline]
+    fn skips(
+        &self,
+        child: usize,
+        event: &Event,
+        decoder: Option<u32>,
+        program: Option<u64>,
+        log: u64,
+    ) -> bool {
+        let rule = || self.tree.nodes[child].rule;
+        if let Some(p) = self.tree.prefilters.get(child) {
+            if !p.admits(program, log)
+                || !p.admits_event(|| event.lower_log().filter(), || event.name_bits())
+            {
+                return true;
+            }
+            if let Some(slot) = p.value_slot() {
+                let name = || {
+                    let r = &self.tree.rules[rule()];
+                    r.fields.first().map_or("", |f| f.name.as_str())
+                };
+                if !p.admits_value(event.get_dynamic_slot(slot, name)) {
+                    return true;
+                }
+            }
+        }
+        matches!(self.tree.decoded_as.get(rule()), Some(Some(id)) if decoder != Some(*id))
     }
 
     fn conditions<T: Tracer>(
